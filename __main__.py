@@ -1,0 +1,3 @@
+from pantau.cli.main import main
+
+main()

@@ -1,0 +1,11 @@
+"""`pantau digest`: placeholder until its capability lands."""
+
+from __future__ import annotations
+
+import typer
+
+from pantau.cli.unavailable import register_unavailable
+
+
+def register(app: typer.Typer) -> None:
+    register_unavailable(app, "digest", "Write the daily issue digest", "scheduler, digest and alerts")

@@ -1,0 +1,11 @@
+"""`pantau events`: placeholder until its capability lands."""
+
+from __future__ import annotations
+
+import typer
+
+from pantau.cli.unavailable import register_unavailable
+
+
+def register(app: typer.Typer) -> None:
+    register_unavailable(app, "events", "Record releases, outages and maintenance", "incidents and timeline")

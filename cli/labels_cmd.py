@@ -1,0 +1,11 @@
+"""`pantau labels`: placeholder until its capability lands."""
+
+from __future__ import annotations
+
+import typer
+
+from pantau.cli.unavailable import register_unavailable
+
+
+def register(app: typer.Typer) -> None:
+    register_unavailable(app, "labels", "Export, import and queue training labels", "retraining loop")

@@ -1,0 +1,11 @@
+"""`pantau trends`: placeholder until its capability lands."""
+
+from __future__ import annotations
+
+import typer
+
+from pantau.cli.unavailable import register_unavailable
+
+
+def register(app: typer.Typer) -> None:
+    register_unavailable(app, "trends", "Query complaint trends", "trends and web triage")

@@ -1,0 +1,57 @@
+"""Text normalisation shared by every source: what the classifier reads and what dedup compares."""
+
+from __future__ import annotations
+
+import hashlib
+import itertools
+import re
+import unicodedata
+
+# Zero-width and bidirectional-control characters: invisible, and a classic way to disguise text.
+_INVISIBLE = dict.fromkeys(
+    [0x200B, 0x200C, 0x200E, 0x200F, 0x2060, 0xFEFF, 0x061C, *range(0x202A, 0x202F), *range(0x2066, 0x206A)]
+)
+_WHITESPACE = re.compile(r"\s+")
+_URL = re.compile(r"https?://\S+|www\.\S+", re.IGNORECASE)
+_MENTION = re.compile(r"@\w+")
+_NON_WORD = re.compile(r"[\W_]+", re.UNICODE)
+_TOKEN = re.compile(r"\w+", re.UNICODE)
+
+
+def clean_text(text: str | None) -> str:
+    """NFC, control and invisible characters removed, whitespace collapsed, trimmed."""
+    if not text:
+        return ""
+    normalized = unicodedata.normalize("NFC", text).translate(_INVISIBLE)
+    if any(unicodedata.category(char) == "Cc" for char in normalized):
+        normalized = "".join(" " if unicodedata.category(char) == "Cc" else char for char in normalized)
+    return _WHITESPACE.sub(" ", normalized).strip()
+
+
+def dedup_key(text: str) -> str:
+    """The text with links, mentions, case, punctuation and emoji removed: copies compare equal."""
+    without_links = _MENTION.sub(" ", _URL.sub(" ", text.casefold()))
+    return _NON_WORD.sub(" ", without_links).strip()
+
+
+def content_hash(text: str) -> str:
+    return hashlib.sha1(dedup_key(text).encode("utf-8")).hexdigest()
+
+
+def simhash(text: str, bits: int = 64) -> int:
+    """64-bit SimHash over word bigrams, as a signed integer that fits a BIGINT column."""
+    tokens = _TOKEN.findall(dedup_key(text))
+    if not tokens:
+        return 0
+    shingles = tokens if len(tokens) < 2 else [f"{a} {b}" for a, b in itertools.pairwise(tokens)]
+    weights = [0] * bits
+    for shingle in shingles:
+        digest = int.from_bytes(hashlib.blake2b(shingle.encode("utf-8"), digest_size=8).digest(), "big")
+        for bit in range(bits):
+            weights[bit] += 1 if digest >> bit & 1 else -1
+    value = sum(1 << bit for bit in range(bits) if weights[bit] > 0)
+    return value - (1 << 64) if value >= 1 << 63 else value
+
+
+def hamming(a: int, b: int) -> int:
+    return ((a ^ b) & ((1 << 64) - 1)).bit_count()
