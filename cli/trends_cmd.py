@@ -1,11 +1,98 @@
-"""`pantau trends`: placeholder until its capability lands."""
+"""`pantau trends`: complaint counts per issue type over time, as a table, CSV, JSON or chart."""
 
 from __future__ import annotations
 
-import typer
+import json
+import sys
+from datetime import UTC, datetime
+from pathlib import Path
 
-from pantau.cli.unavailable import register_unavailable
+import typer
+from rich.table import Table
+from sqlmodel import Session
+
+from pantau.cli.common import fail, get_engine, get_settings, out
+from pantau.core.timeutil import parse_date_or_relative
+from pantau.reports.spreadsheet import write_csv
+from pantau.reports.trends import GRANULARITIES, TrendTable, trend_counts
+
+
+def _bucket_text(bucket: datetime, by: str) -> str:
+    return bucket.strftime("%Y-%m-%d %H:%M" if by == "hour" else "%Y-%m-%d")
+
+
+def trends_command(
+    since: str = typer.Option("30d", "--since", help="Start: a date (2026-11-01), timestamp, or 7d / 30d / 12w."),
+    until: str | None = typer.Option(None, "--until", help="End (exclusive): a date or timestamp; default now."),
+    by: str = typer.Option("day", "--by", help="hour, day, week or month, in the configured time zone."),
+    label: list[str] = typer.Option([], "--label", "-l", help="Issue type key (repeatable); default all complaints."),
+    source: list[str] = typer.Option([], "--source", "-s", help="Only these sources (repeatable)."),
+    output_format: str = typer.Option("table", "--format", "-f", help="table, csv or json."),
+    plot: Path | None = typer.Option(None, "--plot", help="Also draw a PNG line chart here."),
+) -> None:
+    """Complaint counts per issue type over time, from each post's current labels (triage corrections win).
+
+    Example: how did login complaints move week by week this month?
+
+        pantau trends --since 2026-11-01 --by week --label account_access --plot login.png
+    """
+    settings = get_settings()
+    if by not in GRANULARITIES:
+        fail(f"--by must be one of {', '.join(GRANULARITIES)}", 2)
+    if output_format not in {"table", "csv", "json"}:
+        fail("--format must be table, csv or json", 2)
+    unknown = sorted(set(label) - set(settings.label_keys))
+    if unknown:
+        fail(f"unknown label(s) {', '.join(unknown)}; known: {', '.join(settings.label_keys)}", 2)
+    try:
+        since_at = parse_date_or_relative(since, settings.tz)
+        until_at = parse_date_or_relative(until, settings.tz) if until else datetime.now(UTC)
+    except ValueError as exc:
+        fail(str(exc), 2)
+    if until_at <= since_at:
+        fail("--until must be after --since", 2)
+    labels = label or settings.complaint_labels
+    engine = get_engine(settings)
+    with Session(engine) as session:
+        table = trend_counts(session, settings.tz, since=since_at, until=until_at, by=by, labels=labels, sources=source)  # type: ignore[arg-type]
+    _print(table, labels, output_format, settings.display_name)
+    if plot is not None:
+        from pantau.reports.trend_plot import plot_trends
+
+        plot_trends(table, settings.display_name, plot)
+        typer.echo(f"chart written to {plot}", err=True)
+
+
+def _print(table: TrendTable, labels: list[str], output_format: str, display_name) -> None:  # type: ignore[no-untyped-def]
+    if output_format == "json":
+        document = {
+            "by": table.by,
+            "since": table.since.isoformat(),
+            "until": table.until.isoformat(),
+            "buckets": [bucket.isoformat() for bucket in table.buckets],
+            "series": {label: table.series[label] for label in labels},
+            "display_names": {label: display_name(label) for label in labels},
+            "model_versions": table.model_versions,
+        }
+        sys.stdout.write(json.dumps(document, ensure_ascii=False, indent=2) + "\n")
+        return
+    rows = [
+        [_bucket_text(bucket, table.by), *(table.series[label][index] for label in labels)]
+        for index, bucket in enumerate(table.buckets)
+    ]
+    if output_format == "csv":
+        write_csv(sys.stdout, ["bucket", *labels], rows)
+        return
+    grid = Table(title=f"Keluhan per {table.by}", show_footer=True)
+    grid.add_column("bucket", footer="total")
+    for label in labels:
+        grid.add_column(display_name(label), justify="right", footer=str(table.total(label)))
+    for row in rows:
+        grid.add_row(*(str(cell) for cell in row))
+    out.print(grid)
+    versions = ", ".join(f"{version}: {count}" for version, count in sorted(table.model_versions.items()))
+    out.print(f"model versions behind these counts: {versions or 'none'}", markup=False)
 
 
 def register(app: typer.Typer) -> None:
-    register_unavailable(app, "trends", "Query complaint trends", "trends and web triage")
+    app.command("trends")(trends_command)
