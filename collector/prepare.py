@@ -36,6 +36,6 @@ def prepare_post(source: str, post: RawPost, *, keep_original_text: bool = True)
         "text_redacted": redacted,
         "lang": lang,
         "raw": post.raw,
-        "content_hash": content_hash(cleaned) if len(key.split()) >= MIN_WORDS_TO_LINK_COPIES else "",
-        "simhash": simhash(cleaned),
+        "content_hash": content_hash(cleaned, key=key) if key.count(" ") + 1 >= MIN_WORDS_TO_LINK_COPIES else "",
+        "simhash": simhash(cleaned, key=key),
     }

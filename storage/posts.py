@@ -29,7 +29,7 @@ class UpsertResult:
 def _insert_statement(session: Session):  # type: ignore[no-untyped-def]
     dialect = session.get_bind().dialect.name
     module = postgresql if dialect == "postgresql" else sqlite
-    return module.insert(Post).on_conflict_do_nothing(index_elements=["source", "external_id"])
+    return module.insert(Post.__table__).on_conflict_do_nothing(index_elements=["source", "external_id"])
 
 
 def upsert_posts(session: Session, rows: Sequence[dict[str, Any]]) -> UpsertResult:
@@ -44,8 +44,9 @@ def upsert_posts(session: Session, rows: Sequence[dict[str, Any]]) -> UpsertResu
     unique: dict[tuple[str, str], dict[str, Any]] = {}
     for row in sorted(rows, key=lambda item: item["created_at"]):
         unique.setdefault((row["source"], row["external_id"]), row)
-    statement = _insert_statement(session).returning(Post.id, Post.content_hash)
-    inserted = session.execute(statement, list(unique.values())).all()
+    table = Post.__table__
+    statement = _insert_statement(session).returning(table.c.id, table.c.content_hash)
+    inserted = session.connection().execute(statement, list(unique.values())).all()
     result.inserted_ids = sorted(row.id for row in inserted)
     result.duplicates = len(rows) - len(inserted)
     result.linked_copies = _link_copies(session, [(row.id, row.content_hash) for row in inserted])
