@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session
 
-from pantau.storage.models import Post
+from pantau.storage.models import Post, utcnow
 
 
 @dataclass(slots=True)
@@ -44,13 +47,88 @@ def upsert_posts(session: Session, rows: Sequence[dict[str, Any]]) -> UpsertResu
     unique: dict[tuple[str, str], dict[str, Any]] = {}
     for row in sorted(rows, key=lambda item: item["created_at"]):
         unique.setdefault((row["source"], row["external_id"]), row)
-    table = Post.__table__
-    statement = _insert_statement(session).returning(table.c.id, table.c.content_hash)
-    inserted = session.connection().execute(statement, list(unique.values())).all()
-    result.inserted_ids = sorted(row.id for row in inserted)
+    if session.get_bind().dialect.name == "sqlite":
+        inserted = _sqlite_insert(session, list(unique.values()))
+    else:
+        table = Post.__table__
+        statement = _insert_statement(session).returning(table.c.id, table.c.content_hash)
+        inserted = [
+            (row.id, row.content_hash) for row in session.connection().execute(statement, list(unique.values()))
+        ]
+    result.inserted_ids = sorted(post_id for post_id, _ in inserted)
     result.duplicates = len(rows) - len(inserted)
-    result.linked_copies = _link_copies(session, [(row.id, row.content_hash) for row in inserted])
+    result.linked_copies = _link_copies(session, inserted)
     return result
+
+
+def _sqlite_time(value: datetime) -> str:
+    """The text SQLAlchemy's SQLite DATETIME stores (naive UTC with microseconds), so comparisons line up."""
+    value = value.astimezone(UTC)
+    return (
+        f"{value.year:04d}-{value.month:02d}-{value.day:02d} "
+        f"{value.hour:02d}:{value.minute:02d}:{value.second:02d}.{value.microsecond:06d}"
+    )
+
+
+def _sqlite_value(value: Any) -> Any:
+    if isinstance(value, datetime):
+        return _sqlite_time(value)
+    if isinstance(value, dict | list):
+        return json.dumps(value, ensure_ascii=False)
+    return value
+
+
+@lru_cache(maxsize=1)
+def _post_defaults() -> dict[str, Any]:
+    template = Post(
+        source="", external_id="", created_at=datetime.now(UTC), text_clean="", text_redacted="", content_hash=""
+    )
+    return {column.name: getattr(template, column.name) for column in Post.__table__.columns if column.name != "id"}
+
+
+def _sqlite_insert(session: Session, rows: list[dict[str, Any]]) -> list[tuple[int, str]]:
+    """Bulk insert through the driver's executemany, which is several times faster than row-wise binds.
+
+    The batch shares one collected_at stamp, so the rows this call inserted are found again by their
+    (source, external_id) and that stamp; rows stored earlier keep their older stamp.
+    """
+    defaults = _post_defaults()
+    names = list(defaults)
+    stamp_text = _sqlite_time(utcnow())
+    plain = [name for name in names if name not in {"created_at", "collected_at", "raw"}]
+    ordered = ["created_at", "collected_at", "raw", *plain]
+    params = [
+        (
+            _sqlite_time(row["created_at"]),
+            stamp_text,
+            json.dumps(row.get("raw") or {}, ensure_ascii=False),
+            *[_sqlite_value(row.get(name, defaults[name])) for name in plain],
+        )
+        for row in rows
+    ]
+    names = ordered
+    sql = (
+        f"INSERT INTO post ({', '.join(names)}) VALUES ({', '.join('?' * len(names))}) "
+        "ON CONFLICT (source, external_id) DO NOTHING"
+    )
+    cursor = session.connection().connection.driver_connection.cursor()  # type: ignore[union-attr]
+    cursor.executemany(sql, params)
+    if cursor.rowcount == 0:
+        return []
+    found: list[tuple[int, str]] = []
+    by_source: dict[str, list[str]] = {}
+    for row in rows:
+        by_source.setdefault(row["source"], []).append(row["external_id"])
+    for source, external_ids in by_source.items():
+        for start in range(0, len(external_ids), 900):
+            chunk = external_ids[start : start + 900]
+            cursor.execute(
+                f"SELECT id, content_hash FROM post WHERE source = ? AND external_id IN ({', '.join('?' * len(chunk))})"
+                " AND collected_at = ?",
+                [source, *chunk, stamp_text],
+            )
+            found.extend(cursor.fetchall())
+    return found
 
 
 def _link_copies(session: Session, inserted: list[tuple[int, str]]) -> int:
