@@ -18,7 +18,9 @@ NUMBER = "[NOMOR]"
 _SEPARATOR = r"[\s.\-_/,()\u00a0\u200b\u200c\u200d\u2060\ufeff]"
 _DIGIT_RUN = re.compile(rf"\+?\(?\d(?:{_SEPARATOR}{{0,3}}\d)*")
 _EMAIL = re.compile(
-    r"[A-Za-z0-9._%+\-]+\s?(?:@|\(at\)|\[at\])\s?[A-Za-z0-9\-]+(?:\s?(?:\.|\(dot\)|\[dot\])\s?[A-Za-z0-9\-]+)+"
+    r"[A-Za-z0-9._%+\-]+@[A-Za-z0-9\-]+(?:\.[A-Za-z0-9\-]+)*\.[A-Za-z]{2,}"
+    r"|[A-Za-z0-9._%+\-]+\s?[(\[]at[)\]]\s?[A-Za-z0-9\-]+(?:\s?(?:[(\[]dot[)\]]|\.)\s?[A-Za-z]{2,})+",
+    re.IGNORECASE,
 )
 _DATE_LIKE = re.compile(r"^\d{1,4}([\-/.])\d{1,2}\1\d{1,4}$")
 _TIME_OR_DATE_GROUP = re.compile(r"^(?:\d{1,4}[\-/.]\d{1,2}[\-/.]\d{1,4}|\d{1,2}[.:]\d{2})$")

@@ -28,6 +28,9 @@ def test_copies_differing_only_in_mentions_links_case_and_emoji_hash_equal() -> 
         ("wa ke +62 812-3456-7890 ya", "wa ke [TELEPON] ya"),
         ("hubungi 0812 3456 7890 / 081234567890", "hubungi [TELEPON] / [TELEPON]"),
         ("email: nama.saya@gmail.com", "email: [EMAIL]"),
+        ("kirim ke budi_99 (at) yahoo (dot) co (dot) id", "kirim ke [EMAIL]"),
+        ("Mohon informasinya @BPJSTKinfo. Terima kasih.", "Mohon informasinya @BPJSTKinfo. Terima kasih."),
+        ("cc @DitjenPajakRI.co kak", "cc @DitjenPajakRI.co kak"),
         (
             "error 500 tgl 12-11-2026 jam 09.00, saldo Rp 1.500.000",
             "error 500 tgl 12-11-2026 jam 09.00, saldo Rp 1.500.000",
