@@ -17,8 +17,13 @@ install: $(BIN)/.installed
 demo: install
 	$(PANTAU) db upgrade
 	$(PANTAU) run --once
+	$(PANTAU) digest --date busiest --format html --output data/digests/demo.html
+	$(PANTAU) digest --date busiest --format md --output data/digests/demo.md
 	@echo
 	@echo "database: $$($(PANTAU) db status)"
+	@echo "digests:  $(CURDIR)/data/digests/demo.html and demo.md (the busiest day; also digest-<day>.* and the digest table)"
+	@echo "alerts:"
+	@sed -n '/^## Peringatan lonjakan/,/^## /p' data/digests/demo.md | grep '^- ' || echo "  (none)"
 
 browser:
 	@command -v chromium >/dev/null 2>&1 || (apt-get update -qq && apt-get install -y -qq chromium >/dev/null)

@@ -60,6 +60,8 @@ class XSource(SourceBase):
     max_rate_limit_wait_seconds: int = Field(default=900, ge=0, le=3600)
     max_retries: int = Field(default=3, ge=0, le=10)
     backoff_seconds: float = Field(default=2.0, ge=0, le=120)
+    api_base_url: str | None = Field(default=None, pattern=r"^https?://[^\s/]+(:\d+)?/?$")
+    """Send API requests here instead of https://api.twitter.com (a loopback fake in tests, or a proxy)."""
 
 
 class GooglePlaySource(SourceBase):
@@ -94,6 +96,23 @@ class ClassifierSettings(Section):
     max_length: int = Field(default=128, ge=8, le=2048)
     models_dir: str = "data/models"
     """Where `pantau train` writes candidates and the registry keeps model versions."""
+    promotion_tolerance: float = Field(default=0.02, ge=0, le=1)
+    """How far a candidate's macro-F1 and each label's recall on the fixed test split may fall below the
+    current model's and still be promoted without --force."""
+
+
+class DriftSettings(Section):
+    """When the weekly drift figure says "consider retraining" (reports/drift.py, shown in the digest)."""
+
+    baseline_weeks: int = Field(default=4, ge=1, le=26)
+    """The week is compared with this many weeks before it."""
+    min_posts: int = Field(default=50, ge=1)
+    """Weeks (or baselines) with fewer classified posts give no drift figure."""
+    review_share_increase: float = Field(default=0.05, ge=0, le=1)
+    """Flag when the share of posts below classifier.review_threshold rises by at least this (0.05 = 5 points)."""
+    label_shift: float = Field(default=0.05, gt=0, le=1)
+    """Flag when the Jensen-Shannon divergence (base 2, 0..1) between the week's label mix and the baseline's
+    reaches this."""
 
 
 class TaxonomyLabel(Section):
@@ -113,6 +132,8 @@ class ScheduleSettings(Section):
     misfire_grace_seconds: int = Field(default=3600, ge=1)
     jobstore_url: str | None = None
     """Where APScheduler persists jobs; default: the main database."""
+    delivery_retry_minutes: int = Field(default=5, ge=1, le=24 * 60)
+    """How often the scheduler retries deliveries that failed and are due again."""
 
 
 class DigestSettings(Section):
@@ -121,6 +142,7 @@ class DigestSettings(Section):
     top_posts_per_label: int = Field(default=3, ge=0, le=50)
     trend_days: int = Field(default=14, ge=2, le=90)
     send: bool = False
+    """Whether the scheduled digest is sent through the enabled channels (files are always written)."""
     recipients: list[str] = []
 
 
@@ -133,6 +155,8 @@ class EmailSettings(Section):
     password_env: str = "PANTAU_SMTP_PASSWORD"
     from_address: str = "pantau@localhost"
     timeout_seconds: float = Field(default=30.0, gt=0)
+    ca_file: str | None = None
+    """Extra CA certificate (PEM) to trust for STARTTLS, e.g. an internal relay's self-signed certificate."""
 
 
 class WebhookSettings(Section):
@@ -140,6 +164,8 @@ class WebhookSettings(Section):
     url_env: str = "PANTAU_WEBHOOK_URL"
     """Webhook URLs often embed a secret, so the URL itself is read from this environment variable."""
     timeout_seconds: float = Field(default=10.0, gt=0)
+    max_chars: int = Field(default=3500, ge=200, le=40_000)
+    """Longer messages are cut with a pointer to the full file (Telegram allows 4096 characters)."""
 
 
 class AlertSettings(Section):
@@ -149,6 +175,14 @@ class AlertSettings(Section):
     resolve_after_quiet_hours: int = Field(default=2, ge=1, le=72)
     recipients: list[str] = []
     max_delivery_attempts: int = Field(default=5, ge=1, le=50)
+    """Attempts per delivery (alerts and digests) before it is marked failed; it stays in the database."""
+    retry_backoff_seconds: int = Field(default=60, ge=1, le=24 * 3600)
+    """Wait before the first retry; each further retry waits three times longer (capped at 6 hours)."""
+    backfill_days: int = Field(default=60, ge=1, le=3650)
+    """How far back from the newest post a check evaluates hours whose posts arrived late (imports)."""
+    deliver_max_age_hours: int = Field(default=24, ge=1)
+    """Alerts about hours older than this (found in a backfill) are stored but not pushed to channels."""
+    sample_posts: int = Field(default=5, ge=1, le=50)
 
 
 class WebSettings(Section):
@@ -157,6 +191,13 @@ class WebSettings(Section):
     session_secret_env: str = "PANTAU_SESSION_SECRET"
     page_size: int = Field(default=50, ge=1, le=500)
     login_attempts_per_minute: int = Field(default=5, ge=1)
+    """Failed logins allowed per username and client address in any 60 seconds; more answer 429."""
+    session_hours: int = Field(default=12, ge=1, le=24 * 30)
+    cookie_secure: bool = False
+    """Mark the session cookie Secure; switch on when the app is served over HTTPS."""
+    language: Literal["id", "en"] = "id"
+    """Language of the web app's own labels; issue types always use their taxonomy display names."""
+    dashboard_days: int = Field(default=28, ge=14, le=366)
 
 
 class Settings(Section):
@@ -166,6 +207,7 @@ class Settings(Section):
     privacy: PrivacySettings = PrivacySettings()
     sources: list[SourceSettings] = []
     classifier: ClassifierSettings = ClassifierSettings()
+    drift: DriftSettings = DriftSettings()
     taxonomy: list[TaxonomyLabel] = []
     schedule: ScheduleSettings = ScheduleSettings()
     digest: DigestSettings = DigestSettings()

@@ -6,6 +6,12 @@ from sqlmodel import SQLModel
 import pantau.storage.models  # noqa: F401  (registers the tables on SQLModel.metadata)
 
 target_metadata = SQLModel.metadata
+SCHEDULER_TABLES = {"apscheduler_jobs"}
+"""Created and owned by APScheduler's job store (pantau.scheduler); autogenerate must leave them alone."""
+
+
+def include_object(obj, name, type_, reflected, compare_to):  # type: ignore[no-untyped-def]
+    return not (type_ == "table" and name in SCHEDULER_TABLES)
 
 
 def run_migrations() -> None:
@@ -21,6 +27,7 @@ def run_migrations() -> None:
             target_metadata=target_metadata,
             render_as_batch=connection.dialect.name == "sqlite",
             compare_type=True,
+            include_object=include_object,
         )
         context.run_migrations()
 

@@ -1,17 +1,22 @@
-"""One monitoring cycle: collect every enabled source, classify what is pending, check alerts."""
+"""One monitoring cycle: collect every enabled source, classify what is pending, check alerts, deliver."""
 
 from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
+from datetime import datetime
 
 from sqlalchemy import Engine
+from sqlmodel import Session
 
 from pantau.collector.runner import collect_source
 from pantau.core.config import Settings
 from pantau.pipeline.classify import NoModelError, classify_stored, load_classifier, resolve_model_dir
+from pantau.pipeline.jobrecord import JobResult, record_job
+from pantau.storage.jobruns import last_successful_run
 
 log = logging.getLogger(__name__)
+ALERT_JOB = "alerts"
 
 
 @dataclass(slots=True)
@@ -62,9 +67,44 @@ def classify_pending_step(engine: Engine, settings: Settings, report: CycleRepor
     )
 
 
-def run_cycle(engine: Engine, settings: Settings) -> CycleReport:
+def check_alerts_work(engine: Engine, settings: Settings, now: datetime | None = None) -> JobResult:
+    """Every complete hour since the last check (and hours whose posts were labelled since) is judged."""
+    from pantau.reports.alerts import check_alerts
+
+    with Session(engine) as session:
+        last = last_successful_run(session, ALERT_JOB)
+        state = dict(last.details) if last is not None else None
+    check = check_alerts(engine, settings, now=now, state=state)
+    return JobResult(True, check.summary(), check.state())
+
+
+def deliver_work(engine: Engine, settings: Settings, now: datetime | None = None) -> JobResult:
+    from pantau.reports.delivery import deliver_due
+
+    outcome = deliver_due(engine, settings, now)
+    return JobResult(outcome.ok, outcome.summary(), {"sent": outcome.sent, "failed": outcome.failed})
+
+
+def alert_step(engine: Engine, settings: Settings, report: CycleReport, now: datetime | None = None) -> None:
+    result = record_job(engine, ALERT_JOB, lambda: check_alerts_work(engine, settings, now))
+    report.add("alerts", result.ok, result.summary)
+
+
+def delivery_step(engine: Engine, settings: Settings, report: CycleReport, now: datetime | None = None) -> None:
+    """Alerts just opened, and earlier deliveries whose retry is due."""
+    try:
+        result = deliver_work(engine, settings, now)
+    except Exception as exc:
+        log.exception("delivery failed")
+        result = JobResult(False, f"{type(exc).__name__}: {exc}")
+    report.add("deliver", result.ok, result.summary)
+
+
+def run_cycle(engine: Engine, settings: Settings, now: datetime | None = None) -> CycleReport:
     """Run every step; a failing step is reported and the remaining steps still run."""
     report = CycleReport()
     collect_all(engine, settings, report)
     classify_pending_step(engine, settings, report)
+    alert_step(engine, settings, report, now)
+    delivery_step(engine, settings, report, now)
     return report

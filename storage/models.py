@@ -23,12 +23,12 @@ class Post(SQLModel, table=True):
     __tablename__ = "post"
     __table_args__ = (
         UniqueConstraint("source", "external_id", name="uq_post_source_external_id"),
-        Index("ix_post_created_at", "created_at"),
+        Index("ix_post_created_at", "created_at", "id"),
         Index("ix_post_source_created_at", "source", "created_at"),
         Index("ix_post_pending", "model_version", "id"),
         Index("ix_post_status_created_at", "status", "created_at"),
         Index("ix_post_review_created_at", "needs_review", "created_at"),
-        Index("ix_post_confidence", "confidence"),
+        Index("ix_post_confidence", "confidence", "id"),
         Index("ix_post_content_hash", "content_hash"),
     )
 
@@ -186,6 +186,24 @@ class ModelVersion(SQLModel, table=True):
     notes: str | None = Field(default=None, sa_type=Text)
 
 
+class LabelRow(SQLModel, table=True):
+    """A labelled text made outside triage (Label Studio, a spreadsheet); `pantau labels export` trains on it."""
+
+    __tablename__ = "label_row"
+    __table_args__ = (UniqueConstraint("text_key", name="uq_label_row_text_key"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    text_key: str = Field(max_length=64)
+    """sha256 of the text normalised for matching (case, digits, punctuation folded): one row per text."""
+    text: str = Field(sa_type=Text)
+    labels: list[str] = Field(default_factory=list, sa_type=JSON)
+    primary_label: str = Field(max_length=64)
+    provenance: str = Field(sa_type=Text)
+    labelled_by: str | None = Field(default=None, max_length=128)
+    labelled_at: datetime | None = None
+    imported_at: datetime = Field(default_factory=utcnow)
+
+
 class Incident(SQLModel, table=True):
     """Posts about the same problem, grouped; alerts and triage work on incidents first."""
 
@@ -254,6 +272,8 @@ class Delivery(SQLModel, table=True):
     subject: str | None = Field(default=None, sa_type=Text)
     created_at: datetime = Field(default_factory=utcnow)
     sent_at: datetime | None = None
+    next_attempt_at: datetime | None = None
+    """When a pending delivery may be tried (again); None means at once."""
 
 
 class Digest(SQLModel, table=True):
