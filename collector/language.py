@@ -138,9 +138,17 @@ def detect_language(text: str) -> str | None:
     return _ISO.get(language.name) if language is not None else None
 
 
+# X marks posts it could not place with pseudo-codes: und (undetermined), zxx (no linguistic content),
+# qme (media links only), qht (hashtags only), qam (mentions only), qst (very short), qct (cashtags),
+# art (emoji or symbols only). None means "not given", so the text is detected instead.
+_NOT_A_LANGUAGE = {"und", "zxx", "qme", "qht", "qam", "qst", "qct", "art"}
+
+
 def normalise_language_code(code: str | None) -> str | None:
     """The X API says 'in' for Indonesian; store ISO 639-1 'id' everywhere."""
     if not code:
         return None
     code = code.strip().lower()
-    return {"in": "id", "ind": "id", "und": None, "zxx": None}.get(code, code) if code else None
+    if not code or code in _NOT_A_LANGUAGE:
+        return None
+    return {"in": "id", "ind": "id"}.get(code, code)

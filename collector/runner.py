@@ -5,18 +5,23 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import Engine
 from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import Session
 
 from pantau.collector.base import Page, RateLimited, Source, SourceContext, SourceError
+from pantau.collector.near_duplicates import link_near_duplicates
 from pantau.collector.prepare import prepare_post
 from pantau.core.config import Settings, SourceSettings
 from pantau.storage.models import CollectionRun, SourceState, utcnow
 from pantau.storage.posts import newest_external_ids, upsert_posts
 
 log = logging.getLogger(__name__)
+
+KEPT_LANGUAGES = (None, "id", "ms")
+"""With drop_non_indonesian, posts in these languages stay (None: too short to tell; Malay is close)."""
 
 
 @dataclass(slots=True)
@@ -49,12 +54,18 @@ def store_pages(
     run: CollectionRun,
     *,
     drop_non_indonesian: bool = False,
+    near_duplicates: bool = False,
     on_page: Callable[[CollectionRun], None] | None = None,
 ) -> None:
-    """Commit each page's posts together with the source state it leaves behind."""
+    """Commit each page's posts together with the source state it leaves behind.
+
+    `near_duplicates` also links near-copies to their first occurrence (collection pages are small;
+    bulk import leaves it off to keep its throughput).
+    """
     keep_original = settings.privacy.keep_original_text
     for page in pages:
         rows = []
+        dropped = 0
         for post in page.posts:
             try:
                 row = prepare_post(source_name, post, keep_original_text=keep_original)
@@ -62,12 +73,16 @@ def store_pages(
                 run.skipped += 1
                 log.warning("%s: skipped post %s: %s", source_name, post.external_id, exc)
                 continue
-            if drop_non_indonesian and row["lang"] not in (None, "id", "ms"):
+            if drop_non_indonesian and row["lang"] not in KEPT_LANGUAGES:
                 run.skipped += 1
+                dropped += 1
                 continue
             rows.append(row)
         with Session(engine) as session:
             result = upsert_posts(session, rows)
+            counts = {"dropped_non_indonesian": dropped, "copies_linked": result.linked_copies}
+            if near_duplicates:
+                counts["near_duplicates_linked"] = link_near_duplicates(session, result.inserted_ids)
             state = session.get(SourceState, source_name) or SourceState(source=source_name)
             if page.watermark is not None:
                 state.watermark = page.watermark
@@ -80,11 +95,21 @@ def store_pages(
             run.duplicates += result.duplicates
             run.pages += 1
             run.watermark_after = state.watermark
+            if any(counts.values()):
+                run.details = _add_counts(run.details, {key: value for key, value in counts.items() if value})
             session.add(run)
             session.commit()
             session.refresh(run)
         if on_page is not None:
             on_page(run)
+
+
+def _add_counts(details: dict[str, Any] | None, counts: dict[str, int]) -> dict[str, Any]:
+    """A new dict (JSON columns are saved only when reassigned) with `counts` added."""
+    merged = dict(details or {})
+    for key, value in counts.items():
+        merged[key] = int(merged.get(key, 0)) + value
+    return merged
 
 
 def start_run(engine: Engine, source_name: str, source_type: str) -> tuple[CollectionRun, SourceContext]:
@@ -108,11 +133,19 @@ def start_run(engine: Engine, source_name: str, source_type: str) -> tuple[Colle
     return run, context
 
 
-def finish_run(engine: Engine, run: CollectionRun, status: str, error: str | None = None) -> None:
+def finish_run(
+    engine: Engine,
+    run: CollectionRun,
+    status: str,
+    error: str | None = None,
+    details: dict[str, Any] | None = None,
+) -> None:
     with Session(engine) as session:
         run = session.merge(run)
         run.status = status
         run.error = error
+        if details:
+            run.details = {**(run.details or {}), **details}
         run.finished_at = utcnow()
         state = session.get(SourceState, run.source) or SourceState(source=run.source)
         if status in {"ok", "rate_limited"}:
@@ -124,6 +157,16 @@ def finish_run(engine: Engine, run: CollectionRun, status: str, error: str | Non
             state.consecutive_failures += 1
         session.add(state)
         session.commit()
+
+
+def _source_details(source: Source | None) -> dict[str, Any]:
+    """What the source reports about its run (requests, retries, rate-limit waits, API errors)."""
+    try:
+        details = getattr(source, "details", None)
+        return dict(details) if isinstance(details, dict) else {}
+    except Exception:
+        log.exception("could not read the run details of a source")
+        return {}
 
 
 def collect_source(
@@ -150,6 +193,7 @@ def collect_source(
             source.fetch(context),
             run,
             drop_non_indonesian=source_settings.drop_non_indonesian,
+            near_duplicates=True,
             on_page=on_page,
         )
     except RateLimited as exc:
@@ -164,7 +208,7 @@ def collect_source(
     if error:
         log.warning("source %s: %s", name, error)
     try:
-        finish_run(engine, run, status, error)
+        finish_run(engine, run, status, error, _source_details(source))
     except SQLAlchemyError:
         log.exception("could not record the end of run %s for %s", run.id, name)
     return RunOutcome(

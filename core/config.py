@@ -11,6 +11,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from pantau.core.incident_config import AdjustedSettings, IncidentSettings, SlaSettings
+
 PACKAGE_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_CONFIG_PATH = PACKAGE_ROOT / "config.yaml"
 DEFAULT_MODEL_DIR = PACKAGE_ROOT / "classifier" / "default_model"
@@ -106,11 +108,11 @@ class DriftSettings(Section):
 
     baseline_weeks: int = Field(default=4, ge=1, le=26)
     """The week is compared with this many weeks before it."""
-    min_posts: int = Field(default=50, ge=1)
+    min_posts: int = Field(default=100, ge=1)
     """Weeks (or baselines) with fewer classified posts give no drift figure."""
     review_share_increase: float = Field(default=0.05, ge=0, le=1)
     """Flag when the share of posts below classifier.review_threshold rises by at least this (0.05 = 5 points)."""
-    label_shift: float = Field(default=0.05, gt=0, le=1)
+    label_shift: float = Field(default=0.03, gt=0, le=1)
     """Flag when the Jensen-Shannon divergence (base 2, 0..1) between the week's label mix and the baseline's
     reaches this."""
 
@@ -215,6 +217,9 @@ class Settings(Section):
     email: EmailSettings = EmailSettings()
     webhook: WebhookSettings = WebhookSettings()
     web: WebSettings = WebSettings()
+    incidents: IncidentSettings = IncidentSettings()
+    sla: SlaSettings = SlaSettings()
+    adjusted: AdjustedSettings = AdjustedSettings()
     base_dir: Path = Field(default=PACKAGE_ROOT, exclude=True)
     """Directory relative paths in this file are resolved against (the config file's directory)."""
 
@@ -238,6 +243,9 @@ class Settings(Section):
             raise ValueError("taxonomy keys must be unique")
         if sum(label.exclusive for label in self.taxonomy) > 1:
             raise ValueError("at most one taxonomy label may be exclusive")
+        unknown_sla = sorted(set(self.sla.targets) - set(keys)) if self.taxonomy else []
+        if unknown_sla:
+            raise ValueError(f"sla.targets names unknown issue type(s): {', '.join(unknown_sla)}")
         return self
 
     @property
