@@ -67,7 +67,7 @@ class Post(SQLModel, table=True):
     status: str = Field(default="new", max_length=16)
     assignee: str | None = Field(default=None, max_length=128)
     note: str | None = Field(default=None, sa_type=Text)
-    corrected_labels: list[str] | None = Field(default=None, sa_type=JSON)
+    corrected_labels: list[str] | None = Field(default=None, sa_column=Column(JSON(none_as_null=True), nullable=True))
     """Labels set by a triager; they win over the model's labels everywhere, and train the next model."""
     triaged_at: datetime | None = None
     triaged_by: str | None = Field(default=None, max_length=128)

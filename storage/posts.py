@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import JSON, DateTime, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session
 
@@ -63,11 +63,7 @@ def upsert_posts(session: Session, rows: Sequence[dict[str, Any]]) -> UpsertResu
 
 def _sqlite_time(value: datetime) -> str:
     """The text SQLAlchemy's SQLite DATETIME stores (naive UTC with microseconds), so comparisons line up."""
-    value = value.astimezone(UTC)
-    return (
-        f"{value.year:04d}-{value.month:02d}-{value.day:02d} "
-        f"{value.hour:02d}:{value.minute:02d}:{value.second:02d}.{value.microsecond:06d}"
-    )
+    return value.astimezone(UTC).replace(tzinfo=None).isoformat(" ", "microseconds")
 
 
 def _sqlite_value(value: Any) -> Any:
@@ -86,27 +82,41 @@ def _post_defaults() -> dict[str, Any]:
     return {column.name: getattr(template, column.name) for column in Post.__table__.columns if column.name != "id"}
 
 
+@lru_cache(maxsize=1)
+def _sqlite_columns() -> tuple[tuple[tuple[str, Any], ...], tuple[tuple[str, Any], ...]]:
+    """Post columns (name, default) besides created_at, collected_at and raw: bound as they are, or converted."""
+    defaults = _post_defaults()
+    special = {"created_at", "collected_at", "raw"}
+    converted = {
+        column.name
+        for column in Post.__table__.columns
+        if isinstance(column.type, JSON) or isinstance(getattr(column.type, "impl", column.type), DateTime)
+    }
+    plain = tuple((name, value) for name, value in defaults.items() if name not in special | converted)
+    other = tuple((name, value) for name, value in defaults.items() if name in converted - special)
+    return plain, other
+
+
 def _sqlite_insert(session: Session, rows: list[dict[str, Any]]) -> list[tuple[int, str]]:
     """Bulk insert through the driver's executemany, which is several times faster than row-wise binds.
 
     The batch shares one collected_at stamp, so the rows this call inserted are found again by their
     (source, external_id) and that stamp; rows stored earlier keep their older stamp.
     """
-    defaults = _post_defaults()
-    names = list(defaults)
+    plain, converted = _sqlite_columns()
     stamp_text = _sqlite_time(utcnow())
-    plain = [name for name in names if name not in {"created_at", "collected_at", "raw"}]
-    ordered = ["created_at", "collected_at", "raw", *plain]
+    dumps = json.dumps
     params = [
         (
             _sqlite_time(row["created_at"]),
             stamp_text,
-            json.dumps(row.get("raw") or {}, ensure_ascii=False),
-            *[_sqlite_value(row.get(name, defaults[name])) for name in plain],
+            dumps(row["raw"], ensure_ascii=False) if row.get("raw") else "{}",
+            *[row.get(name, default) for name, default in plain],
+            *[_sqlite_value(row.get(name, default)) for name, default in converted],
         )
         for row in rows
     ]
-    names = ordered
+    names = ["created_at", "collected_at", "raw", *(name for name, _ in plain), *(name for name, _ in converted)]
     sql = (
         f"INSERT INTO post ({', '.join(names)}) VALUES ({', '.join('?' * len(names))}) "
         "ON CONFLICT (source, external_id) DO NOTHING"

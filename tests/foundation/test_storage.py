@@ -92,3 +92,21 @@ def test_reclassification_keeps_history_and_triage_labels_win(engine) -> None:  
     assert labels == [("account_access", "triage")]
     assert post.model_version == "m2"
     assert post.primary_label == "app_error"
+
+
+def test_withdrawn_correction_hands_the_labels_back_to_the_model(engine) -> None:  # type: ignore[no-untyped-def]
+    with Session(engine) as session:
+        upsert_posts(session, [_row("1", "server down dari pagi")])
+        session.commit()
+        pending = pending_posts(session)
+        record_verdicts(session, pending, [FakeVerdict(["app_error"], "app_error", 0.6)], "m1")
+        post = session.execute(select(Post)).scalar_one()
+        set_corrected_labels(session, post, ["outage_performance"])
+        session.commit()
+        set_corrected_labels(session, post, None)
+        session.commit()
+        again = pending_posts(session, not_version="m2")
+        record_verdicts(session, again, [FakeVerdict(["outage_performance"], "outage_performance", 0.9)], "m2")
+        session.commit()
+        assert session.execute(select(Post.corrected_labels)).scalar_one() is None
+        assert session.execute(select(PostLabel.label, PostLabel.origin)).all() == [("outage_performance", "model")]
