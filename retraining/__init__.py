@@ -1,0 +1,1 @@
+"""The retraining loop: training sets from human labels, candidate registration, gated promotion."""
