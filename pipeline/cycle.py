@@ -1,4 +1,5 @@
-"""One monitoring cycle: collect every enabled source, classify what is pending, check alerts, deliver."""
+"""One monitoring cycle: collect every enabled source, classify what is pending, check alerts, group incidents,
+deliver."""
 
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ from pantau.storage.jobruns import last_successful_run
 
 log = logging.getLogger(__name__)
 ALERT_JOB = "alerts"
+INCIDENT_JOB = "incidents"
 
 
 @dataclass(slots=True)
@@ -78,6 +80,17 @@ def check_alerts_work(engine: Engine, settings: Settings, now: datetime | None =
     return JobResult(True, check.summary(), check.state())
 
 
+def incident_work(engine: Engine, settings: Settings, now: datetime | None = None) -> JobResult:
+    """Group posts labelled since the last run into incidents, link spike alerts, escalate overdue clocks."""
+    from pantau.reports.incidents import update_incidents
+
+    with Session(engine) as session:
+        last = last_successful_run(session, INCIDENT_JOB)
+        state = dict(last.details) if last is not None else None
+    run = update_incidents(engine, settings, now=now, state=state)
+    return JobResult(True, run.summary(), run.state())
+
+
 def deliver_work(engine: Engine, settings: Settings, now: datetime | None = None) -> JobResult:
     from pantau.reports.delivery import deliver_due
 
@@ -90,6 +103,11 @@ def alert_step(engine: Engine, settings: Settings, report: CycleReport, now: dat
     report.add("alerts", result.ok, result.summary)
 
 
+def incident_step(engine: Engine, settings: Settings, report: CycleReport, now: datetime | None = None) -> None:
+    result = record_job(engine, INCIDENT_JOB, lambda: incident_work(engine, settings, now))
+    report.add("incidents", result.ok, result.summary)
+
+
 def delivery_step(engine: Engine, settings: Settings, report: CycleReport, now: datetime | None = None) -> None:
     """Alerts just opened, and earlier deliveries whose retry is due."""
     try:
@@ -100,11 +118,28 @@ def delivery_step(engine: Engine, settings: Settings, report: CycleReport, now: 
     report.add("deliver", result.ok, result.summary)
 
 
+def label_queue_step(engine: Engine, settings: Settings, report: CycleReport) -> None:
+    """Rank the posts most worth a person's label, for the triage queue's active-learning order."""
+    from pantau.reports.active_learning import refresh_label_priorities
+
+    try:
+        with Session(engine) as session:
+            ranked = refresh_label_priorities(session, settings)
+            session.commit()
+    except Exception as exc:
+        log.exception("active-learning queue refresh failed")
+        report.add("label queue", False, f"{type(exc).__name__}: {exc}")
+        return
+    report.add("label queue", True, f"{ranked} post(s) ranked for labelling")
+
+
 def run_cycle(engine: Engine, settings: Settings, now: datetime | None = None) -> CycleReport:
     """Run every step; a failing step is reported and the remaining steps still run."""
     report = CycleReport()
     collect_all(engine, settings, report)
     classify_pending_step(engine, settings, report)
+    label_queue_step(engine, settings, report)
     alert_step(engine, settings, report, now)
+    incident_step(engine, settings, report, now)
     delivery_step(engine, settings, report, now)
     return report

@@ -15,7 +15,7 @@ from datetime import datetime
 from pathlib import Path
 
 import numpy as np
-from sqlalchemy import select
+from sqlalchemy import bindparam, select, update
 from sqlmodel import Session
 
 from pantau.core.config import Settings
@@ -160,3 +160,21 @@ def active_learning_order(
 ) -> list[int]:
     """Post ids in the order worth labelling (for the web triage queue)."""
     return [candidate.post_id for candidate in active_learning_queue(session, settings, limit, since=since)]
+
+
+def refresh_label_priorities(session: Session, settings: Settings, limit: int = 500) -> int:
+    """Store the current queue's ranks on `post.label_priority` so the web queue can sort by it.
+
+    Posts outside the queue get NULL; the first post gets `limit`, the next `limit - 1`, and so on,
+    so the diversity-aware order survives a plain ORDER BY. The caller commits.
+    """
+    queue = active_learning_order(session, settings, limit)
+    session.execute(update(Post).where(Post.label_priority.is_not(None)).values(label_priority=None))
+    if queue:
+        session.connection().execute(
+            update(Post.__table__)
+            .where(Post.__table__.c.id == bindparam("post_id"))
+            .values(label_priority=bindparam("rank")),
+            [{"post_id": post_id, "rank": float(len(queue) - index)} for index, post_id in enumerate(queue)],
+        )
+    return len(queue)

@@ -30,6 +30,7 @@ class Post(SQLModel, table=True):
         Index("ix_post_review_created_at", "needs_review", "created_at"),
         Index("ix_post_confidence", "confidence", "id"),
         Index("ix_post_content_hash", "content_hash"),
+        Index("ix_post_label_priority", "label_priority", "id"),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -71,6 +72,8 @@ class Post(SQLModel, table=True):
     """Labels set by a triager; they win over the model's labels everywhere, and train the next model."""
     triaged_at: datetime | None = None
     triaged_by: str | None = Field(default=None, max_length=128)
+    label_priority: float | None = None
+    """Active-learning rank (higher = more worth a person's label); None outside the current queue."""
 
 
 class PostLabel(SQLModel, table=True):

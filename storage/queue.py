@@ -55,6 +55,16 @@ register_sort(
         "least_confident", Post.confidence, descending=False, kind="float", title="Least confident first", nullable=True
     )
 )
+register_sort(
+    SortKey(
+        "worth_labelling",
+        Post.label_priority,
+        descending=True,
+        kind="float",
+        title="Worth labelling first (active learning)",
+        nullable=True,
+    )
+)
 
 
 @dataclass(slots=True)
