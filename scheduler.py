@@ -1,12 +1,13 @@
 """The long-running scheduler (`pantau run`): APScheduler 3 with its jobs persisted in the database.
 
 Jobs: one collection per enabled source at its interval (classification of pending posts follows),
-the hourly alert check, the daily digest (cron at schedule.digest_time in the configured zone),
-delivery retries and the retention clean-up. All share coalesce, max_instances=1 and the configured
-misfire grace time, and run one at a time (one worker thread): SQLite-friendly, and classification
-never races itself. A restart keeps each unchanged job's persisted next run time, so a digest that
-fell due while the process was down runs once on start (within the grace time); beyond it, a missing
-digest for yesterday is caught up at once. The digest job itself is idempotent per day.
+the hourly alert check, incident grouping with SLA clocks, the daily digest (cron at
+schedule.digest_time in the configured zone), delivery retries and the retention clean-up. All share
+coalesce, max_instances=1 and the configured misfire grace time, and run one at a time (one worker
+thread): SQLite-friendly, and classification never races itself. A restart keeps each unchanged
+job's persisted next run time, so a digest that fell due while the process was down runs once on
+start (within the grace time); beyond it, a missing digest for yesterday is caught up at once. The
+digest job itself is idempotent per day.
 """
 
 from __future__ import annotations
@@ -36,7 +37,7 @@ from sqlmodel import Session
 
 from pantau.core.config import Settings, config_path
 from pantau.pipeline import jobs
-from pantau.pipeline.cycle import ALERT_JOB
+from pantau.pipeline.cycle import ALERT_JOB, INCIDENT_JOB
 from pantau.storage.db import make_engine
 from pantau.storage.jobruns import finish_job_run, start_job_run
 
@@ -78,6 +79,13 @@ def planned_jobs(settings: Settings, config_file: str) -> list[PlannedJob]:
     plan += [
         PlannedJob(ALERT_JOB, "spike alert check", jobs.alert_job, (config_file,), alert_trigger),
         PlannedJob(
+            INCIDENT_JOB,
+            "incidents + SLA clocks",
+            jobs.incident_job,
+            (config_file,),
+            IntervalTrigger(minutes=settings.incidents.check_minutes, timezone=tz),
+        ),
+        PlannedJob(
             jobs.DIGEST_JOB,
             "daily digest",
             jobs.digest_job,
@@ -116,11 +124,23 @@ def _unchanged(job: Job, plan: PlannedJob) -> bool:
     )
 
 
+class ResilientScheduler(BackgroundScheduler):
+    """APScheduler's loop thread dies silently when the job store fails after reading the due jobs
+    (saving a next run time while the database goes away); this one logs it and tries again later."""
+
+    def _process_jobs(self) -> float | None:
+        try:
+            return super()._process_jobs()
+        except Exception as exc:
+            log.error("job store error, retrying in %s s: %s", self.jobstore_retry_interval, exc)
+            return float(self.jobstore_retry_interval)
+
+
 def create_scheduler(
     settings: Settings,
     engine: Engine,
     *,
-    scheduler_class: type[BaseScheduler] = BackgroundScheduler,
+    scheduler_class: type[BaseScheduler] = ResilientScheduler,
     executor: BaseExecutor | None = None,
 ) -> BaseScheduler:
     """A scheduler whose job store lives in the main database (or schedule.jobstore_url)."""

@@ -27,6 +27,12 @@ def fail(message: str, code: int = EXIT_FAILURE) -> NoReturn:
     raise typer.Exit(code)
 
 
+def fail_with(message: str, code: int = EXIT_FAILURE) -> NoReturn:
+    """fail() outside a command (no click context): print one line and exit the process."""
+    err.print(f"[bold red]error:[/] {message}", markup=True, highlight=False, soft_wrap=True)
+    raise SystemExit(code)
+
+
 def setup_logging(verbose: bool = False) -> None:
     level = logging.DEBUG if verbose else getattr(logging, os.environ.get("PANTAU_LOG_LEVEL", "WARNING").upper(), 30)
     logging.basicConfig(level=level, stream=sys.stderr, format="%(asctime)s %(levelname)s %(name)s: %(message)s")

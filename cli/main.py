@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import typer
+from sqlalchemy.exc import SQLAlchemyError
 
 from pantau import __version__
 from pantau.cli import (
@@ -14,6 +15,7 @@ from pantau.cli import (
     events_cmd,
     export_cmd,
     import_cmd,
+    incidents_cmd,
     labels_cmd,
     models_cmd,
     run_cmd,
@@ -22,7 +24,7 @@ from pantau.cli import (
     trends_cmd,
     users_cmd,
 )
-from pantau.cli.common import setup_logging
+from pantau.cli.common import fail_with, setup_logging
 
 app = typer.Typer(
     name="pantau",
@@ -69,9 +71,15 @@ for module in (
     labels_cmd,
     models_cmd,
     events_cmd,
+    incidents_cmd,
 ):
     module.register(app)
 
 
 def main() -> None:
-    app()
+    try:
+        app()
+    except SQLAlchemyError as exc:
+        # A database failing mid-command (server gone, file turned read-only, disk full) ends in one line.
+        reason = str(getattr(exc, "orig", None) or exc).strip().splitlines()
+        fail_with(f"database error: {reason[0] if reason else type(exc).__name__}")

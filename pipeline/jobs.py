@@ -15,7 +15,15 @@ from sqlmodel import Session
 
 from pantau.core.config import ConfigError, Settings, load_settings
 from pantau.pipeline.classify import count_pending
-from pantau.pipeline.cycle import ALERT_JOB, CycleReport, check_alerts_work, classify_pending_step, deliver_work
+from pantau.pipeline.cycle import (
+    ALERT_JOB,
+    INCIDENT_JOB,
+    CycleReport,
+    check_alerts_work,
+    classify_pending_step,
+    deliver_work,
+    incident_work,
+)
 from pantau.pipeline.jobrecord import JobResult, record_job
 from pantau.storage.db import DatabaseError, make_engine
 from pantau.storage.models import utcnow
@@ -77,6 +85,17 @@ def alert_job(config_path: str) -> None:
         return JobResult(delivered.ok, f"{check.summary}; deliveries: {delivered.summary}", check.details)
 
     _run(config_path, ALERT_JOB, work)
+
+
+def incident_job(config_path: str) -> None:
+    """Group newly labelled posts into incidents, check SLA clocks, deliver escalations at once."""
+
+    def work(engine: Engine, settings: Settings) -> JobResult:
+        grouped = incident_work(engine, settings)
+        delivered = deliver_work(engine, settings)
+        return JobResult(delivered.ok, f"{grouped.summary}; deliveries: {delivered.summary}", grouped.details)
+
+    _run(config_path, INCIDENT_JOB, work)
 
 
 def digest_job(config_path: str) -> None:

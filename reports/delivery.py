@@ -45,6 +45,9 @@ SENDERS: dict[str, Sender] = {
     "file": write_file,
     "email": send_email,
     "webhook": lambda settings, message: post_webhook(settings.webhook, message),
+    "escalation_webhook": lambda settings, message: post_webhook(
+        settings.webhook.model_copy(update={"url_env": settings.sla.escalation.webhook_url_env}), message
+    ),
 }
 
 
@@ -107,6 +110,10 @@ def load_message(session: Session, settings: Settings, delivery: Delivery) -> Me
         from pantau.reports.alert_message import alert_message
 
         return alert_message(session, settings, delivery)
+    if delivery.kind == "escalation":
+        from pantau.reports.escalation import escalation_message
+
+        return escalation_message(session, settings, delivery)
     raise DeliveryError(f"unknown delivery kind {delivery.kind!r}")
 
 

@@ -20,6 +20,7 @@ DAY = "#1f4e79"
 SPIKE = "#c0392b"
 RULE = "#c9d1db"
 TEXT = "#4a5563"
+MARKER = "#6d28d9"
 PALETTE = ("#1f4e79", "#c0392b", "#e69f00", "#009e73", "#8e6bb8", "#56b4e9", "#7f7f7f", "#d55e00", "#cc79a7")
 DPI = 100
 
@@ -55,14 +56,33 @@ def _value(axes: Axes, index: int, value: float, colour: str) -> None:
     axes.text(index, value, f"{value:g}", ha="center", va="bottom", fontsize=7, color=colour, fontweight="bold")
 
 
-def label_trend_png(days: Sequence[date], counts: Sequence[int], average: float, *, spike: bool) -> str:
+def _markers(axes: Axes, markers: Sequence[tuple[float, str]], top: float, *, titled: bool) -> None:
+    """Service events (releases, outages, maintenance) as dotted vertical lines, titled on the overview;
+    a marker's position is in days from the first bar's day start (bar i spans i − 0.5 to i + 0.5)."""
+    for position, text in markers:
+        x = position - 0.5
+        axes.axvline(x, color=MARKER, linewidth=1.0, linestyle=(0, (2, 1.5)))
+        if titled:
+            axes.text(x - 0.08, top * 0.97, text[:18], rotation=90, va="top", ha="right", fontsize=7, color=MARKER)
+
+
+def label_trend_png(
+    days: Sequence[date],
+    counts: Sequence[int],
+    average: float,
+    *,
+    spike: bool,
+    markers: Sequence[tuple[float, str]] = (),
+) -> str:
     """Daily posts for one issue type; the digest's day (last bar) stands out, the 7-day mean is dashed."""
     figure = Figure(figsize=(3.4, 1.2))
     axes = figure.add_axes((0.02, 0.17, 0.96, 0.72))
     today = SPIKE if spike else DAY
     axes.bar(range(len(counts)), counts, color=[BAR] * (len(counts) - 1) + [today], width=0.72)
     axes.axhline(average, color=TEXT, linewidth=0.8, linestyle=(0, (3, 2)))
-    _frame(axes, days, max(max(counts, default=0), average, 1) * 1.18)
+    top = max(max(counts, default=0), average, 1) * 1.18
+    _frame(axes, days, top)
+    _markers(axes, markers, top, titled=False)
     peak = max(range(len(counts)), key=lambda i: (counts[i], i))
     if counts[peak] and peak != len(counts) - 1:
         _value(axes, peak, counts[peak], TEXT)
@@ -70,7 +90,9 @@ def label_trend_png(days: Sequence[date], counts: Sequence[int], average: float,
     return _png(figure)
 
 
-def overview_png(days: Sequence[date], series: Sequence[tuple[str, Sequence[int]]]) -> str:
+def overview_png(
+    days: Sequence[date], series: Sequence[tuple[str, Sequence[int]]], markers: Sequence[tuple[float, str]] = ()
+) -> str:
     """All complaint types stacked per day, the day's total on top, with a legend of display names."""
     figure = Figure(figsize=(7.0, 2.4))
     axes = figure.add_axes((0.01, 0.1, 0.7, 0.83))
@@ -79,7 +101,9 @@ def overview_png(days: Sequence[date], series: Sequence[tuple[str, Sequence[int]
         colour = PALETTE[index % len(PALETTE)]
         axes.bar(range(len(days)), counts, bottom=bottom, color=colour, width=0.72, label=name)
         bottom = [low + value for low, value in zip(bottom, counts, strict=True)]
-    _frame(axes, days, max(max(bottom, default=0), 1) * 1.12)
+    top = max(max(bottom, default=0), 1) * 1.12
+    _frame(axes, days, top)
+    _markers(axes, markers, top, titled=True)
     for index, total in enumerate(bottom):
         if total:
             _value(axes, index, total, TEXT)

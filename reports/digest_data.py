@@ -10,6 +10,7 @@ from sqlmodel import Session
 
 from pantau.core.config import Settings
 from pantau.core.timeutil import local_day_bounds
+from pantau.reports.digest_incidents import IncidentDigest, incident_digest
 from pantau.reports.digest_queries import (
     Backlog,
     CandidatePost,
@@ -78,6 +79,8 @@ class DigestData:
     alerts: list[Alert]
     changes: list[Change]
     display_names: dict[str, str]
+    incidents: IncidentDigest = field(default_factory=IncidentDigest)
+    """Incidents with posts that day, SLA counts, service-timeline markers and event effects."""
 
     @property
     def total_complaints(self) -> int:
@@ -142,7 +145,7 @@ def build_digest_data(session: Session, settings: Settings, day: date) -> Digest
     per_day = daily_post_counts(session, days, tz, complaint_keys)
     exclusive = settings.exclusive_label
     sources = [(source.name, source.type, source.enabled) for source in settings.sources]
-    return DigestData(
+    data = DigestData(
         day=day,
         timezone=settings.timezone,
         start=start,
@@ -159,3 +162,5 @@ def build_digest_data(session: Session, settings: Settings, day: date) -> Digest
         changes=changes_since_yesterday(labels),
         display_names={key: settings.display_name(key) for key in settings.label_keys},
     )
+    data.incidents = incident_digest(session, settings, day, data.trend_days)
+    return data

@@ -11,7 +11,10 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from pantau.reports import digest_format as fmt
 from pantau.reports.digest_chart import label_trend_png, overview_png
 from pantau.reports.digest_data import DigestData
+from pantau.reports.digest_incident_text import STATUS_WORDS
 from pantau.reports.digest_markdown import TITLE, models_sentence, spike_line
+from pantau.reports.sla import clock_text
+from pantau.reports.timeline import KIND_NAMES, effect_sentence, quiet_sentence
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 
@@ -37,17 +40,27 @@ def _environment() -> Environment:
         trend_class=lambda now, before: "up" if now > before else ("down" if now < before else ""),
         status_names=fmt.STATUS_NAMES,
         age_names=fmt.AGE_NAMES,
+        clock_text=clock_text,
+        effect_sentence=effect_sentence,
+        quiet_sentence=quiet_sentence,
+        kind_names=KIND_NAMES,
+        incident_status=STATUS_WORDS,
     )
     return environment
 
 
 def render_html(data: DigestData) -> str:
     shown = len(data.trend_days)
+    markers = [(marker.position, marker.title) for marker in data.incidents.markers]
     charts = {
-        label.key: label_trend_png(data.trend_days, label.trend[-shown:], label.average, spike=label.spike)
+        label.key: label_trend_png(
+            data.trend_days, label.trend[-shown:], label.average, spike=label.spike, markers=markers
+        )
         for label in data.labels
     }
-    overview = overview_png(data.trend_days, [(label.display, label.trend[-shown:]) for label in data.labels])
+    overview = overview_png(
+        data.trend_days, [(label.display, label.trend[-shown:]) for label in data.labels], markers=markers
+    )
     return (
         _environment()
         .get_template("digest.html.j2")

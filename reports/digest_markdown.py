@@ -21,6 +21,7 @@ from pantau.reports.digest_format import (
     versus_previous,
     zone_name,
 )
+from pantau.reports.digest_incident_text import incident_lines, timeline_lines
 from pantau.reports.digest_queries import CandidatePost
 
 TITLE = "Ringkasan harian Pantau"
@@ -146,8 +147,10 @@ def render_markdown(data: DigestData) -> str:
     lines += ["## Yang berubah sejak kemarin", ""]
     changes = [f"- {change_sentence(escape_markdown(c.display), c.kind, c.previous, c.count)}" for c in data.changes]
     lines += (changes or ["- Tidak ada perubahan."]) + [""]
+    lines += timeline_lines(data)
     if data.alerts:
         lines += ["## Peringatan lonjakan", "", *_alerts(data, tz), ""]
+    lines += incident_lines(data)
     shown = [label for label in data.labels if label.top]
     if shown:
         lines += ["## Unggahan teratas per jenis", ""]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
 from pathlib import Path
 
@@ -17,6 +17,12 @@ from pantau.reports.trends import TrendTable
 _FORMATS = {"hour": "%d %b %H:%M", "day": "%d %b", "week": "%d %b", "month": "%b %Y"}
 
 
+def _band(axes, x, band, colour: str, name: str) -> None:  # type: ignore[no-untyped-def]
+    values, low, high = ([float("nan") if v is None else v for v in series] for series in band)
+    axes.fill_between(x, low, high, color=colour, alpha=0.15, linewidth=0)
+    axes.plot(x, values, color=colour, linestyle="--", linewidth=1.2, label=f"{name} (disesuaikan)")
+
+
 def plot_trends(
     table: TrendTable,
     display_name: Callable[[str], str],
@@ -24,14 +30,18 @@ def plot_trends(
     *,
     title: str = "Keluhan per jenis masalah",
     markers: Sequence[tuple[datetime, str]] = (),
+    bands: Mapping[str, tuple[Sequence[float | None], Sequence[float | None], Sequence[float | None]]] | None = None,
 ) -> Path:
-    """Write a PNG; `markers` are (moment, label) pairs drawn as vertical lines (releases, outages)."""
+    """Write a PNG; `markers` are (moment, label) pairs drawn as vertical lines (releases, outages);
+    `bands` maps a label to (adjusted, low, high) series, drawn dashed over a shaded interval."""
     figure, axes = plt.subplots(figsize=(11, 5.5), dpi=120)
     x = [bucket.replace(tzinfo=None) for bucket in table.buckets]
     for label, counts in sorted(table.series.items(), key=lambda item: -sum(item[1])):
-        axes.plot(
+        (line,) = axes.plot(
             x, counts, marker="o" if len(x) <= 40 else None, markersize=3, linewidth=1.8, label=display_name(label)
         )
+        if bands and label in bands:
+            _band(axes, x, bands[label], line.get_color(), display_name(label))
     tz = table.buckets[0].tzinfo if table.buckets else None
     for moment, text in markers:
         local = moment.astimezone(tz).replace(tzinfo=None) if tz else moment

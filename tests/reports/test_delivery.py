@@ -162,7 +162,11 @@ def test_a_digest_is_sent_once_per_channel_and_cut_for_chat(
 def test_run_once_retries_pending_deliveries(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, webhook: Webhook) -> None:
     monkeypatch.setenv("PANTAU_WEBHOOK_URL", webhook.url)
     settings, engine = configured(
-        tmp_path, monkeypatch, webhook={"enabled": True}, classifier={"model_dir": str(tmp_path / "no-model")}
+        tmp_path,
+        monkeypatch,
+        webhook={"enabled": True},
+        classifier={"model_dir": str(tmp_path / "no-model")},
+        sla={"enabled": False},  # escalations have their own tests (tests/incidents)
     )
     import_labelled_demo(engine, settings)
     webhook.statuses = [500]

@@ -137,14 +137,14 @@ def test_restarts_keep_one_row_per_job_and_drop_unconfigured_jobs(tmp_path: Path
             scheduler = deployment.start()
             ids = sorted(job.id for job in scheduler.get_jobs())
             scheduler.shutdown()
-        assert ids == ["alerts", "collect:demo", "deliveries", "digest", "retention"]
+        assert ids == ["alerts", "collect:demo", "deliveries", "digest", "incidents", "retention"]
         quiet = load_settings(write_config(tmp_path, deployment.settings.database_url, sources=QUIET_SOURCES))
         scheduler = deployment.start(quiet)
         lines = describe_jobs(scheduler, quiet)
         scheduler.shutdown()
     with deployment.engine.connect() as connection:
         rows = connection.execute(select(func.count()).select_from(text(JOBSTORE_TABLE))).scalar_one()
-    assert rows == 4
+    assert rows == 5
     assert any(line.strip().startswith("digest") and "2026-11-15 07:00:00 WIB" in line for line in lines)
     deployment.engine.dispose()
 
