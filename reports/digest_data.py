@@ -22,6 +22,7 @@ from pantau.reports.digest_queries import (
     model_versions,
     source_health,
 )
+from pantau.reports.drift import drift_summary
 from pantau.reports.folding import fold_near_duplicates
 from pantau.storage.label_counts import daily_label_counts, daily_post_counts
 from pantau.storage.models import Alert
@@ -81,6 +82,8 @@ class DigestData:
     display_names: dict[str, str]
     incidents: IncidentDigest = field(default_factory=IncidentDigest)
     """Incidents with posts that day, SLA counts, service-timeline markers and event effects."""
+    drift: list[str] = field(default_factory=list)
+    """Drift-watch warnings for the week ending on this day (label mix, share below review threshold)."""
 
     @property
     def total_complaints(self) -> int:
@@ -163,4 +166,6 @@ def build_digest_data(session: Session, settings: Settings, day: date) -> Digest
         display_names={key: settings.display_name(key) for key in settings.label_keys},
     )
     data.incidents = incident_digest(session, settings, day, data.trend_days)
+    summary = drift_summary(session, settings, day)
+    data.drift = list(summary.messages) if summary is not None else []
     return data

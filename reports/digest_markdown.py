@@ -162,6 +162,8 @@ def render_markdown(data: DigestData) -> str:
         f"Perlu ditinjau: {number(data.stats['needs_review'])} unggahan hari ini ditandai model untuk ditinjau; "
         f"{number(data.backlog.needs_review)} di antrean terbuka.",
         "",
+        *[f"⚠ Drift model: {escape_markdown(message)}" for message in data.drift],
+        *([""] if data.drift else []),
         "## Kesehatan pengumpulan data",
         "",
         *_sources(data, tz),

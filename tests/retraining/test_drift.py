@@ -53,4 +53,7 @@ def test_a_shifted_mix_and_more_uncertain_posts_say_consider_retraining(rt_confi
     result = pantau("models", "drift", "--week-ending", WEEK_ENDING.isoformat())
     assert result.exit_code == 0, result.stderr
     assert "consider retraining" in result.stdout
+    digest = pantau("digest", "--date", WEEK_ENDING.isoformat(), "--format", "md")
+    assert digest.exit_code == 0, digest.stderr
+    assert "Drift model: 20% of posts below review threshold, up from 5%: consider retraining" in digest.stdout
     engine.dispose()
