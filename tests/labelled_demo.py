@@ -9,12 +9,12 @@ from pathlib import Path
 
 from sqlalchemy import Engine, select
 from sqlmodel import Session
-from support import DEMO_STREAM
 
 from pantau.collector.runner import collect_source
 from pantau.core.config import Settings
 from pantau.storage.classifications import PendingPost, pending_posts, record_verdicts
 from pantau.storage.models import Post
+from support import DEMO_STREAM
 
 MODEL_VERSION = "annotated-demo"
 

@@ -12,12 +12,12 @@ from typing import Any
 
 import pytest
 import responses
-from collectors.fake_x import SEARCH_URL, FakeX, LoopbackX, make_tweet, unauthorized
 from sqlalchemy import Engine, func, select
 from sqlmodel import Session
-from support import DEMO_STREAM, pantau, write_config
 
+from collectors.fake_x import SEARCH_URL, FakeX, LoopbackX, make_tweet, unauthorized
 from pantau.storage.models import CollectionRun, Post, SourceState
+from support import DEMO_STREAM, pantau, write_config
 
 TOKEN = "AAAAAAAAAAAAAAAAAAAAAFAKEtokenFORtests%2Bnot-a-secret"
 PANTAU = Path(sys.executable).with_name("pantau")

@@ -7,10 +7,10 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from collectors.fake_play import FakePlay, http_error, review_id, review_time, unreachable, wire_review
 from sqlalchemy import Engine, select
 from sqlmodel import Session
 
+from collectors.fake_play import FakePlay, http_error, review_id, review_time, unreachable, wire_review
 from pantau.collector.google_play import GooglePlaySource
 from pantau.collector.google_play_fetch import scraper
 from pantau.collector.runner import RunOutcome, collect_source

@@ -8,10 +8,10 @@ from pathlib import Path
 
 from sqlalchemy import Engine, select
 from sqlmodel import Session
-from support import pantau, write_config
 
 from pantau.storage.classifications import pending_posts, record_verdicts
 from pantau.storage.models import Post
+from support import pantau, write_config
 
 SECRETS = {
     "nik": "3174052301900007",

@@ -12,6 +12,9 @@ from typing import Any
 import pytest
 import requests
 import responses
+from sqlalchemy import Engine, select
+from sqlmodel import Session
+
 from collectors.fake_x import (
     SEARCH_URL,
     FakeX,
@@ -22,9 +25,6 @@ from collectors.fake_x import (
     unauthorized,
     unavailable,
 )
-from sqlalchemy import Engine, select
-from sqlmodel import Session
-
 from pantau.collector.runner import RunOutcome, collect_source
 from pantau.collector.x import XSource
 from pantau.core.config import Settings

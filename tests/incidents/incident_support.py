@@ -8,14 +8,14 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from labelled_demo import import_labelled_demo
 from sqlalchemy import Engine, select
 from sqlmodel import Session
-from support import write_config
 
+from labelled_demo import import_labelled_demo
 from pantau.core.config import Settings
 from pantau.pipeline.cycle import CycleReport, alert_step, incident_step
 from pantau.storage.models import Incident
+from support import write_config
 
 JAKARTA = ZoneInfo("Asia/Jakarta")
 AFTER_DEMO = datetime(2026, 11, 15, 0, 30, tzinfo=JAKARTA)

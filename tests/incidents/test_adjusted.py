@@ -9,16 +9,16 @@ from pathlib import Path
 
 import pytest
 from incident_support import fake_model_dir
-from labelled_demo import MODEL_VERSION, import_labelled_demo
 from sqlalchemy import select
 from sqlmodel import Session
-from support import pantau, write_config
 
+from labelled_demo import MODEL_VERSION, import_labelled_demo
 from pantau.core.config import load_settings
 from pantau.reports.adjusted import adjust, held_out_counts, model_quality
 from pantau.storage.db import make_engine, upgrade
 from pantau.storage.models import Post, PostLabel
 from pantau.storage.triage import Taxonomy, TriageChange, apply_change
+from support import pantau, write_config
 
 WEEKLY = ("trends", "--since", "2026-11-02", "--until", "2026-11-16", "--by", "week")
 

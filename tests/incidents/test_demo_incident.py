@@ -8,11 +8,11 @@ from datetime import datetime
 from incident_support import AFTER_DEMO, JAKARTA, grouped_demo, incidents, run_steps
 from sqlalchemy import Engine, select
 from sqlmodel import Session
-from support import pantau
 
 from pantau.core.config import Settings
 from pantau.core.timeutil import local_day_bounds
 from pantau.storage.models import Alert, Delivery, Post, PostLabel
+from support import pantau
 
 OUTAGE_DAY = datetime(2026, 11, 12).date()
 

@@ -12,16 +12,16 @@ from typing import Any
 
 import pytest
 from incident_support import JAKARTA, SLA, incidents
-from labelled_demo import label_pending
 from sqlalchemy import select
 from sqlmodel import Session
-from support import DEMO_STREAM, CommandResult, pantau, write_config
 
+from labelled_demo import label_pending
 from pantau.collector.runner import collect_source
 from pantau.core.config import load_settings
 from pantau.pipeline.cycle import CycleReport, alert_step, delivery_step, incident_step
 from pantau.storage.db import make_engine, upgrade
 from pantau.storage.models import Delivery, Incident
+from support import DEMO_STREAM, CommandResult, pantau, write_config
 
 
 @pytest.fixture

@@ -5,12 +5,12 @@ from __future__ import annotations
 from incident_support import AFTER_DEMO, grouped_demo, incidents, run_steps
 from sqlalchemy import Engine, func, select
 from sqlmodel import Session
-from support import pantau
 
 from pantau.core.config import Settings
 from pantau.reports.incident_actions import IncidentError, merge_incidents, split_incident
 from pantau.storage.incidents import member_ids
 from pantau.storage.models import Alert, Incident, Post
+from support import pantau
 
 
 def counted(engine: Engine) -> dict[int, int]:

@@ -11,11 +11,11 @@ import pytest
 from incident_support import grouped_demo, incidents
 from sqlalchemy import Engine, select, update
 from sqlmodel import Session
-from support import REPO, pantau
 
 from pantau.core.config import Settings
 from pantau.reports.incident_ticket import SCHEMA_ID, TICKET_SCHEMA
 from pantau.storage.models import Incident, Post
+from support import REPO, pantau
 
 HOSTILE = '<script>alert("x")</script> JMO <b>down</b> & "lagi"'
 

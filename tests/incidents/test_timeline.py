@@ -10,12 +10,12 @@ from datetime import date, datetime
 from incident_support import JAKARTA, grouped_demo
 from sqlalchemy import Engine
 from sqlmodel import Session
-from support import pantau
 
 from pantau.core.config import Settings
 from pantau.reports.digest import make_digest
 from pantau.reports.digest_data import build_digest_data
 from pantau.storage.models import ServiceEvent
+from support import pantau
 
 RELEASE_DAY_AFTER = date(2026, 11, 11)
 

@@ -10,19 +10,19 @@ import pytest
 import time_machine
 from argon2 import PasswordHasher
 from incident_support import JAKARTA, fake_model_dir, grouped_demo, incidents
-from labelled_demo import MODEL_VERSION
 from sqlalchemy import Engine, select, update
 from sqlmodel import Session
 from starlette.testclient import TestClient
-from support import write_config
 from webdemo import login, make_user
 
+from labelled_demo import MODEL_VERSION
 from pantau.core.config import Settings, load_settings
 from pantau.storage import users
 from pantau.storage.db import make_engine, upgrade
 from pantau.storage.incidents import member_ids
 from pantau.storage.models import Incident, ServiceEvent
 from pantau.web import create_app
+from support import write_config
 
 HOSTILE = "<script>alert(1)</script> JMO <img src=x onerror=alert(2)>"
 

@@ -7,16 +7,16 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import time_machine
-from labelled_demo import demo_subset, import_labelled_demo
 from sqlalchemy import Engine, select
 from sqlmodel import Session
-from support import write_config
 
+from labelled_demo import demo_subset, import_labelled_demo
 from pantau.core.config import Settings, load_settings
 from pantau.pipeline.cycle import CycleReport, alert_step
 from pantau.reports.alerts import check_alerts
 from pantau.storage.db import make_engine, upgrade
 from pantau.storage.models import Alert, Delivery, PostLabel
+from support import write_config
 
 JAKARTA = ZoneInfo("Asia/Jakarta")
 AFTER_DEMO = datetime(2026, 11, 15, 0, 30, tzinfo=JAKARTA)

@@ -20,16 +20,16 @@ from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
-from labelled_demo import import_labelled_demo
 from sqlalchemy import Engine, select
 from sqlmodel import Session
-from support import pantau, write_config
 
+from labelled_demo import import_labelled_demo
 from pantau.core.config import Settings, load_settings
 from pantau.pipeline.cycle import CycleReport, alert_step, delivery_step
 from pantau.reports.digest import make_digest, send_digest
 from pantau.storage.db import make_engine, upgrade
 from pantau.storage.models import Alert, Delivery
+from support import pantau, write_config
 
 JAKARTA = ZoneInfo("Asia/Jakarta")
 SECRET_PATH = "/hook/T0KEN-sup3r-secret"

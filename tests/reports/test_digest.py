@@ -9,11 +9,10 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from labelled_demo import import_labelled_demo, label_pending
 from sqlalchemy import Engine, select
 from sqlmodel import Session
-from support import DEMO_STREAM, pantau
 
+from labelled_demo import import_labelled_demo, label_pending
 from pantau.collector.base import RawPost
 from pantau.collector.prepare import prepare_post
 from pantau.core.config import Settings
@@ -21,6 +20,7 @@ from pantau.reports.alerts import check_alerts
 from pantau.reports.digest import busiest_day, make_digest
 from pantau.storage.models import Digest, Post, TriageEvent
 from pantau.storage.posts import upsert_posts
+from support import DEMO_STREAM, pantau
 
 JAKARTA = ZoneInfo("Asia/Jakarta")
 OUTAGE_DAY = date(2026, 11, 12)

@@ -15,7 +15,6 @@ import pytest
 import yaml
 from sqlalchemy import Engine, select
 from sqlmodel import Session
-from support import write_config
 
 from pantau.collector.base import RawPost
 from pantau.collector.prepare import prepare_post
@@ -24,6 +23,7 @@ from pantau.storage.classifications import pending_posts, record_verdicts
 from pantau.storage.db import make_engine, upgrade
 from pantau.storage.models import Post
 from pantau.storage.posts import upsert_posts
+from support import write_config
 
 LABELS = ["login", "payment", "outage", "not_complaint"]
 TAXONOMY = [

@@ -6,11 +6,11 @@ import json
 from datetime import UTC, datetime, timedelta
 
 from sqlmodel import Session
-from support import pantau
 
 from pantau.reports.active_learning import active_learning_order, current_thresholds, score_scores
 from pantau.storage.models import Post
 from pantau.storage.triage import Taxonomy, TriageChange, apply_change
+from support import pantau
 
 START = datetime(2026, 11, 10, 1, 0, tzinfo=UTC)
 TAILS = ["", " kak", " min", " tolong dong", " @budi", " #JMOerror", " 😡", " parah", " hadeh", " udh 2x"]

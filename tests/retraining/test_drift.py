@@ -5,10 +5,10 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, timedelta
 
 from sqlmodel import Session
-from support import pantau
 
 from pantau.core.config import load_settings
 from pantau.reports.drift import drift_summary
+from support import pantau
 
 WEEK_ENDING = date(2026, 11, 29)
 WEEK_START = datetime(2026, 11, 22, 17, 30, tzinfo=UTC)

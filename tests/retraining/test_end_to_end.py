@@ -12,11 +12,11 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 from sqlmodel import Session
-from support import pantau
 
 from pantau.core.config import load_settings
 from pantau.storage.db import make_engine
 from pantau.storage.models import Post
+from support import pantau
 
 
 def _ok(*args: str) -> str:

@@ -8,11 +8,11 @@ from pathlib import Path
 
 from sqlalchemy import Engine
 from sqlmodel import Session
-from support import pantau
 
 from pantau.retraining.dataset import hashed_split
 from pantau.storage.models import Post
 from pantau.storage.triage import Taxonomy, TriageChange, apply_change
+from support import pantau
 
 TAXONOMY = Taxonomy(("login", "payment", "outage", "not_complaint"), "not_complaint")
 MOMENT = datetime(2026, 11, 3, 4, 0, tzinfo=UTC)

@@ -9,9 +9,9 @@ from pathlib import Path
 
 from sqlalchemy import func, select
 from sqlmodel import Session
-from support import pantau
 
 from pantau.storage.models import Classification
+from support import pantau
 
 
 def _version(model_dir: Path) -> str:

@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pytest
 from sqlmodel import Session
-from support import pantau
 
 from pantau.retraining.promotion import gate_checks
 from pantau.storage.registry import get_model
+from support import pantau
 
 
 def _version(model_dir: Path) -> str:

@@ -5,10 +5,10 @@ from __future__ import annotations
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from labelled_demo import import_labelled_demo
 from sqlalchemy import Engine, func, select
 from sqlmodel import Session
 
+from labelled_demo import import_labelled_demo
 from pantau.core.config import Settings
 from pantau.storage.models import Classification, Post, PostLabel
 from pantau.storage.retention import delete_older_than

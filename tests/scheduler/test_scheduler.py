@@ -14,12 +14,12 @@ from apscheduler.executors.debug import DebugExecutor
 from apscheduler.schedulers.base import BaseScheduler
 from sqlalchemy import Engine, func, select, text
 from sqlmodel import Session
-from support import write_config
 
 from pantau.core.config import Settings, load_settings
 from pantau.scheduler import JOBSTORE_TABLE, create_scheduler, describe_jobs, install_jobs
 from pantau.storage.db import make_engine, upgrade
 from pantau.storage.models import Digest, JobRun
+from support import write_config
 
 JAKARTA = ZoneInfo("Asia/Jakarta")
 QUIET_SOURCES = [{"name": "demo", "type": "demo", "enabled": False}]

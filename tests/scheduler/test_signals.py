@@ -10,10 +10,10 @@ import time
 from pathlib import Path
 
 import pytest
-from support import write_config
 
 from pantau.core.config import load_settings
 from pantau.storage.db import make_engine, upgrade
+from support import write_config
 
 PANTAU = Path(sys.executable).with_name("pantau")
 

@@ -16,7 +16,6 @@ sys.path[:0] = [str(HERE), str(HERE.parent)]
 
 from demodata import demo_posts, store_demo_context, triage_some  # noqa: E402
 from playwright.sync_api import sync_playwright  # noqa: E402
-from support import write_config  # noqa: E402
 from webdemo import (  # noqa: E402
     CHROMIUM,
     CHROMIUM_ARGS,
@@ -29,6 +28,7 @@ from webdemo import (  # noqa: E402
 from pantau.core.config import load_settings  # noqa: E402
 from pantau.storage.db import make_engine, upgrade  # noqa: E402
 from pantau.web import create_app  # noqa: E402
+from support import write_config  # noqa: E402
 
 
 def main(output: Path) -> None:

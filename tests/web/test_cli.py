@@ -6,9 +6,9 @@ from pathlib import Path
 
 from sqlalchemy import Engine
 from sqlmodel import Session
-from support import pantau
 
 from pantau.storage.users import authenticate, get_user, hash_token, user_for_token
+from support import pantau
 
 
 def test_users_add_list_token_disable(config_path: Path, engine: Engine) -> None:
