@@ -9,10 +9,10 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Engine, create_engine, text
 from sqlalchemy.engine import make_url
-from support import postgres_base_url, write_config
 
 from pantau.core.config import Settings, load_settings
 from pantau.storage.db import make_engine, upgrade
+from support import postgres_base_url, write_config
 
 
 @pytest.fixture

@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 import yaml
-from support import BASE_CONFIG, pantau, write_config
 
 from pantau.core.config import ConfigError, load_settings
+from support import BASE_CONFIG, pantau, write_config
 
 
 def test_shipped_config_loads_with_the_taxonomy_and_jakarta_time() -> None:

@@ -7,9 +7,9 @@ from pathlib import Path
 
 from sqlalchemy import func, select
 from sqlmodel import Session
-from support import pantau
 
 from pantau.storage.models import CollectionRun, Post
+from support import pantau
 
 
 def _write_jsonl(path: Path, count: int) -> Path:
