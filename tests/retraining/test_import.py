@@ -8,9 +8,9 @@ from pathlib import Path
 
 from sqlalchemy import select
 from sqlmodel import Session
-from support import pantau
 
 from pantau.storage.models import LabelRow, Post, TriageEvent
+from support import pantau
 
 MOMENT = datetime(2026, 11, 3, 4, 0, tzinfo=UTC)
 
