@@ -43,6 +43,8 @@ class PretrainParams:
     checkpoint_every: int = 250
     max_minutes: float | None = None
     """Stop early after this much wall-clock time (recorded in pretrain.json); None: run all steps."""
+    stop_after: int | None = None
+    """Stop after this many steps while keeping the schedule of `steps` (replays a time-capped run exactly)."""
 
 
 def bert_config(vocab_size: int, params: PretrainParams, tokenizer: object) -> BertConfig:
@@ -76,9 +78,14 @@ def _masked_loss(model: BertForMaskedLM, batch: dict[str, torch.Tensor]) -> torc
 
 
 def pretrain_mlm(
-    texts: Sequence[str], tokenizer_dir: str | Path, out_dir: str | Path, params: PretrainParams
+    texts: Sequence[str],
+    tokenizer_dir: str | Path,
+    out_dir: str | Path,
+    params: PretrainParams,
+    init_from: str | Path | None = None,
 ) -> dict[str, object]:
-    """Pretrain from scratch (or resume from out_dir/checkpoint.pt) and save model + tokenizer to out_dir."""
+    """Pretrain from scratch or continue from `init_from` (an MLM checkpoint dir); resumes from
+    out_dir/checkpoint.pt after an interruption; saves model + tokenizer to out_dir."""
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     torch.set_num_threads(params.threads)
@@ -86,7 +93,10 @@ def pretrain_mlm(
     rng = random.Random(params.seed)
     tokenizer = AutoTokenizer.from_pretrained(str(tokenizer_dir))
     corpus = sorted({clean_text(t) for t in texts if t and t.strip()}, key=lambda t: (len(t), t))
-    model = BertForMaskedLM(bert_config(len(tokenizer), params, tokenizer))
+    if init_from is not None:
+        model = BertForMaskedLM.from_pretrained(str(init_from), dtype=torch.float32)
+    else:
+        model = BertForMaskedLM(bert_config(len(tokenizer), params, tokenizer))
     collator = DataCollatorForLanguageModeling(tokenizer, mlm_probability=params.mask_probability)
     decay = [p for n, p in model.named_parameters() if p.ndim > 1]
     no_decay = [p for n, p in model.named_parameters() if p.ndim <= 1]
@@ -121,7 +131,9 @@ def pretrain_mlm(
         losses.append(round(loss.item(), 4))
         progress.update(1)
         progress.set_postfix(loss=f"{sum(losses[-50:]) / len(losses[-50:]):.3f}")
-        out_of_time = params.max_minutes is not None and time.monotonic() - started > params.max_minutes * 60
+        out_of_time = (params.max_minutes is not None and time.monotonic() - started > params.max_minutes * 60) or (
+            params.stop_after is not None and step >= params.stop_after
+        )
         if step % params.checkpoint_every == 0 or step == params.steps or out_of_time:
             state = {
                 "model": model.state_dict(),
@@ -142,6 +154,7 @@ def pretrain_mlm(
         "params": asdict(params),
         "steps_done": step,
         "texts": len(corpus),
+        "init_from": str(init_from) if init_from else None,
         "final_loss": round(sum(losses[-100:]) / max(len(losses[-100:]), 1), 4),
         "seconds_this_run": round(time.monotonic() - started, 1),
     }
