@@ -52,6 +52,7 @@ def run_worker(mode: str, model_dir: Path, n: int, threads: int, batch_size: int
         from transformers.utils import logging as hf_logging
 
         hf_logging.disable_progress_bar()
+        positions = json.loads((model_dir / "config.json").read_text(encoding="utf-8"))["max_position_embeddings"]
         classify = pipeline(
             "text-classification",
             model=str(model_dir),
@@ -59,7 +60,7 @@ def run_worker(mode: str, model_dir: Path, n: int, threads: int, batch_size: int
             top_k=None,
             device=-1,
             truncation=True,
-            max_length=128,
+            max_length=min(128, positions),
         )
         classify(posts[:8])
         started = time.perf_counter()
