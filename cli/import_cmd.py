@@ -26,6 +26,9 @@ def import_command(
     source: str = typer.Option(..., "--source", "-s", help="Source name the posts are stored under."),
     file_format: str = typer.Option("auto", "--format", help="auto, jsonl or csv."),
     errors_file: Path | None = typer.Option(None, "--errors", help="Write every bad line number and reason here."),
+    workers: int | None = typer.Option(
+        None, "--workers", min=0, help="Processes parsing lines (default: one per spare core for big files; 0: none)."
+    ),
 ) -> None:
     """Import posts from a file; the same file imported twice stores each post once.
 
@@ -54,6 +57,7 @@ def import_command(
             path,
             source,
             file_format=file_format,
+            workers=workers,
             on_progress=lambda done: progress.update(task, completed=done),
         )
         progress.update(task, completed=total)

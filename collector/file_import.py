@@ -75,25 +75,29 @@ def _decode(data: bytes) -> str:
         raise ValueError(f"not valid UTF-8 (byte {exc.start})") from None
 
 
+def parse_jsonl_line(number: int, data: bytes) -> dict[str, Any] | BadLine | None:
+    """One JSONL line as a record, a BadLine naming the problem, or None when blank."""
+    if number == 1 and data.startswith(b"\xef\xbb\xbf"):
+        data = data[3:]
+    if len(data) > MAX_LINE_BYTES:
+        return BadLine(number, f"line longer than {MAX_LINE_BYTES} bytes")
+    if not data.strip():
+        return None
+    try:
+        record = json.loads(_decode(data))
+    except ValueError as exc:
+        reason = str(exc) if "UTF-8" in str(exc) else f"invalid JSON: {str(exc).split(':')[0]}"
+        return BadLine(number, reason)
+    if not isinstance(record, dict):
+        return BadLine(number, "expected a JSON object")
+    return record
+
+
 def _iter_jsonl(handle: BinaryIO) -> Iterator[tuple[int, dict[str, Any] | BadLine]]:
     for number, data in enumerate(handle, start=1):
-        if number == 1 and data.startswith(b"\xef\xbb\xbf"):
-            data = data[3:]
-        if len(data) > MAX_LINE_BYTES:
-            yield number, BadLine(number, f"line longer than {MAX_LINE_BYTES} bytes")
-            continue
-        if not data.strip():
-            continue
-        try:
-            record = json.loads(_decode(data))
-        except ValueError as exc:
-            reason = str(exc) if "UTF-8" in str(exc) else f"invalid JSON: {str(exc).split(':')[0]}"
-            yield number, BadLine(number, reason)
-            continue
-        if not isinstance(record, dict):
-            yield number, BadLine(number, "expected a JSON object")
-            continue
-        yield number, record
+        record = parse_jsonl_line(number, data)
+        if record is not None:
+            yield number, record
 
 
 def _iter_csv(handle: BinaryIO, delimiter: str) -> Iterator[tuple[int, dict[str, Any] | BadLine]]:
@@ -131,10 +135,35 @@ def _iter_csv(handle: BinaryIO, delimiter: str) -> Iterator[tuple[int, dict[str,
 
 def iter_records(path: Path, file_format: str = "auto") -> Iterator[tuple[int, dict[str, Any] | BadLine]]:
     """(line number, record or BadLine) for every record in the file, streamed."""
+    for number, item in iter_raw_records(path, file_format):
+        record = parse_jsonl_line(number, item) if isinstance(item, bytes) else item
+        if record is not None:
+            yield number, record
+
+
+def _wide_encoding(head: bytes) -> str | None:
+    """UTF-16 or UTF-32 named by the file's byte-order mark (Excel's "Unicode text" export), else None."""
+    if head.startswith((b"\xff\xfe\x00\x00", b"\x00\x00\xfe\xff")):
+        return "UTF-32"
+    if head.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return "UTF-16"
+    return None
+
+
+def iter_raw_records(path: Path, file_format: str = "auto") -> Iterator[tuple[int, bytes | dict[str, Any] | BadLine]]:
+    """Like iter_records, but JSONL lines stay undecoded bytes (parse_jsonl_line), so other processes can parse them.
+
+    CSV is parsed here: a quoted cell may span lines, so the file cannot be cut at arbitrary newlines.
+    """
     chosen = detect_format(path, file_format)
     with path.open("rb") as handle:
+        encoding = _wide_encoding(handle.read(4))
+        handle.seek(0)
+        if encoding:
+            yield 1, BadLine(1, f"the file is {encoding}; save it as UTF-8 and import it again")
+            return
         if chosen == "jsonl":
-            yield from _iter_jsonl(handle)
+            yield from enumerate(handle, start=1)
         else:
             yield from _iter_csv(handle, "\t" if path.suffix.lower() == ".tsv" else ",")
 

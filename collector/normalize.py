@@ -6,6 +6,7 @@ import hashlib
 import itertools
 import re
 import unicodedata
+from hashlib import blake2b as _blake2b
 
 import numpy as np
 
@@ -24,14 +25,21 @@ def clean_text(text: str | None) -> str:
     """NFC, control and invisible characters removed, whitespace collapsed, trimmed."""
     if not text:
         return ""
-    normalized = unicodedata.normalize("NFC", text).translate(_INVISIBLE)
-    return _WHITESPACE.sub(" ", _CONTROL.sub(" ", normalized)).strip()
+    if text.isascii() and text.isprintable() and "  " not in text and text[0] != " " and text[-1] != " ":
+        return text  # already clean: ASCII is NFC, has no invisible characters, and printable means no controls
+    # NFC last: removing an invisible character can bring a letter and its accent together again.
+    visible = _WHITESPACE.sub(" ", _CONTROL.sub(" ", text.translate(_INVISIBLE))).strip()
+    return unicodedata.normalize("NFC", visible)
 
 
 def dedup_key(text: str) -> str:
     """The text with links, mentions, case, punctuation and emoji removed: copies compare equal."""
-    without_links = _MENTION.sub(" ", _URL.sub(" ", text.casefold()))
-    return _NON_WORD.sub(" ", without_links).strip()
+    folded = text.casefold()
+    if "http" in folded or "www." in folded:
+        folded = _URL.sub(" ", folded)
+    if "@" in folded:
+        folded = _MENTION.sub(" ", folded)
+    return _NON_WORD.sub(" ", folded).strip()
 
 
 def content_hash(text: str, *, key: str | None = None) -> str:
@@ -41,15 +49,30 @@ def content_hash(text: str, *, key: str | None = None) -> str:
 
 def simhash(text: str, *, key: str | None = None) -> int:
     """64-bit SimHash over word bigrams, as a signed integer that fits a BIGINT column."""
-    tokens = (dedup_key(text) if key is None else key).split()
-    if not tokens:
-        return 0
-    shingles = tokens if len(tokens) < 2 else [f"{a} {b}" for a, b in itertools.pairwise(tokens)]
-    digests = b"".join(hashlib.blake2b(shingle.encode("utf-8"), digest_size=8).digest() for shingle in shingles)
-    bit_matrix = np.unpackbits(np.frombuffer(digests, dtype=np.uint8)).reshape(len(shingles), 64)
-    majority = bit_matrix.sum(axis=0, dtype=np.int32) * 2 > len(shingles)
-    value = int.from_bytes(np.packbits(majority).tobytes(), "big")
-    return value - (1 << 64) if value >= 1 << 63 else value
+    return simhash_many([dedup_key(text) if key is None else key])[0]
+
+
+def simhash_many(keys: list[str]) -> list[int]:
+    """SimHash of many dedup keys at once: one vectorised bit count for the whole batch (bulk import)."""
+    counts: list[int] = []
+    digests: list[bytes] = []
+    for key in keys:
+        tokens = key.split()
+        shingles = tokens if len(tokens) < 2 else [f"{a} {b}" for a, b in itertools.pairwise(tokens)]
+        counts.append(len(shingles))
+        digests.extend(_blake2b(shingle.encode("utf-8"), digest_size=8).digest() for shingle in shingles)
+    if not digests:
+        return [0] * len(keys)
+    bits = np.unpackbits(np.frombuffer(b"".join(digests), dtype=np.uint8)).reshape(len(digests), 64)
+    sizes = np.asarray(counts, dtype=np.int64)
+    starts = np.concatenate(([0], np.cumsum(sizes)[:-1]))
+    nonempty = sizes > 0
+    totals = np.zeros((len(keys), 64), dtype=np.int64)
+    totals[nonempty] = np.add.reduceat(bits, starts[nonempty], axis=0, dtype=np.int32)
+    majority = totals * 2 > sizes[:, None]
+    packed = np.packbits(majority, axis=1)
+    values = packed.view(">u8").ravel().astype(np.uint64).view(np.int64)
+    return [int(value) for value in values]
 
 
 def hamming(a: int, b: int) -> int:

@@ -3,25 +3,29 @@
 from __future__ import annotations
 
 import logging
+import os
+import socket
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Engine
+from sqlalchemy import Engine, select
 from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import Session
 
 from pantau.collector.base import Page, RateLimited, Source, SourceContext, SourceError
 from pantau.collector.near_duplicates import link_near_duplicates
-from pantau.collector.prepare import prepare_post
+from pantau.collector.prepare import PreparedPage, prepare_page
 from pantau.core.config import Settings, SourceSettings
+from pantau.storage.locks import exclusive
 from pantau.storage.models import CollectionRun, SourceState, utcnow
 from pantau.storage.posts import newest_external_ids, upsert_posts
 
 log = logging.getLogger(__name__)
 
-KEPT_LANGUAGES = (None, "id", "ms")
-"""With drop_non_indonesian, posts in these languages stay (None: too short to tell; Malay is close)."""
+FOREIGN_RUN_STALE_AFTER = timedelta(hours=24)
+"""A 'running' run started on another machine (or before runs recorded their process) counts as dead after this."""
 
 
 @dataclass(slots=True)
@@ -38,7 +42,7 @@ class RunOutcome:
 
     @property
     def ok(self) -> bool:
-        return self.status in {"ok", "rate_limited"}
+        return self.status in {"ok", "rate_limited", "busy"}
 
 
 def _one_line(exc: BaseException) -> str:
@@ -64,44 +68,58 @@ def store_pages(
     """
     keep_original = settings.privacy.keep_original_text
     for page in pages:
-        rows = []
-        dropped = 0
-        for post in page.posts:
-            try:
-                row = prepare_post(source_name, post, keep_original_text=keep_original)
-            except (ValueError, TypeError) as exc:
-                run.skipped += 1
-                log.warning("%s: skipped post %s: %s", source_name, post.external_id, exc)
-                continue
-            if drop_non_indonesian and row["lang"] not in KEPT_LANGUAGES:
-                run.skipped += 1
-                dropped += 1
-                continue
-            rows.append(row)
-        with Session(engine) as session:
-            result = upsert_posts(session, rows)
-            counts = {"dropped_non_indonesian": dropped, "copies_linked": result.linked_copies}
-            if near_duplicates:
-                counts["near_duplicates_linked"] = link_near_duplicates(session, result.inserted_ids)
-            state = session.get(SourceState, source_name) or SourceState(source=source_name)
-            if page.watermark is not None:
-                state.watermark = page.watermark
-            if page.cursor is not None:
-                state.cursor = dict(page.cursor)
-            state.updated_at = utcnow()
-            session.add(state)
-            run.fetched += len(page.posts)
-            run.inserted += result.inserted
-            run.duplicates += result.duplicates
-            run.pages += 1
-            run.watermark_after = state.watermark
-            if any(counts.values()):
-                run.details = _add_counts(run.details, {key: value for key, value in counts.items() if value})
-            session.add(run)
-            session.commit()
-            session.refresh(run)
+        prepared = prepare_page(
+            source_name, page.posts, keep_original_text=keep_original, drop_non_indonesian=drop_non_indonesian
+        )
+        commit_page(
+            engine,
+            source_name,
+            prepared,
+            run,
+            watermark=page.watermark,
+            cursor=page.cursor,
+            near_duplicates=near_duplicates,
+        )
         if on_page is not None:
             on_page(run)
+
+
+def commit_page(
+    engine: Engine,
+    source_name: str,
+    prepared: PreparedPage,
+    run: CollectionRun,
+    *,
+    watermark: str | None = None,
+    cursor: dict[str, Any] | None = None,
+    near_duplicates: bool = False,
+) -> None:
+    """Store a prepared page, the source state it leaves behind and the run's counts in one transaction."""
+    for external_id, reason in prepared.failures:
+        log.warning("%s: skipped post %s: %s", source_name, external_id, reason)
+    with Session(engine) as session:
+        result = upsert_posts(session, prepared.rows)
+        counts = {"dropped_non_indonesian": prepared.dropped_non_indonesian, "copies_linked": result.linked_copies}
+        if near_duplicates:
+            counts["near_duplicates_linked"] = link_near_duplicates(session, result.inserted_ids)
+        state = session.get(SourceState, source_name) or SourceState(source=source_name)
+        if watermark is not None:
+            state.watermark = watermark
+        if cursor is not None:
+            state.cursor = dict(cursor)
+        state.updated_at = utcnow()
+        session.add(state)
+        run.fetched += prepared.fetched
+        run.skipped += prepared.skipped
+        run.inserted += result.inserted
+        run.duplicates += result.duplicates
+        run.pages += 1
+        run.watermark_after = state.watermark
+        if any(counts.values()):
+            run.details = _add_counts(run.details, {key: value for key, value in counts.items() if value})
+        session.add(run)
+        session.commit()
+        session.refresh(run)
 
 
 def _add_counts(details: dict[str, Any] | None, counts: dict[str, int]) -> dict[str, Any]:
@@ -112,14 +130,61 @@ def _add_counts(details: dict[str, Any] | None, counts: dict[str, int]) -> dict[
     return merged
 
 
+def _this_process() -> dict[str, Any]:
+    return {"host": socket.gethostname(), "pid": os.getpid()}
+
+
+def _process_gone(process: Any, started_at: datetime, now: datetime) -> bool:
+    """Whether the process that started a run can no longer be running it."""
+    pid = process.get("pid") if isinstance(process, dict) else None
+    if isinstance(pid, int) and process.get("host") == socket.gethostname():
+        if pid == os.getpid():
+            return False
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            return True
+        except PermissionError:
+            return False
+        return False
+    started = started_at if started_at.tzinfo else started_at.replace(tzinfo=now.tzinfo)
+    return now - started > FOREIGN_RUN_STALE_AFTER
+
+
+def close_interrupted_runs(session: Session, source_name: str) -> int:
+    """Mark runs of this source left 'running' by a process that died (kill -9, power loss) as failed.
+
+    Such a run committed its pages up to the kill, so its counts are right; it only never got its end.
+    """
+    now = utcnow()
+    stale = [
+        run
+        for run in session.execute(
+            select(CollectionRun).where(CollectionRun.source == source_name, CollectionRun.status == "running")
+        ).scalars()
+        if _process_gone((run.details or {}).get("process"), run.started_at, now)
+    ]
+    for run in stale:
+        run.status = "failed"
+        run.finished_at = now
+        run.error = "interrupted: the process stopped before the run finished (killed or crashed)"
+        run.details = {**(run.details or {}), "interrupted": True}
+        session.add(run)
+        log.warning("run %s of %s was interrupted; marked failed", run.id, source_name)
+    return len(stale)
+
+
 def start_run(engine: Engine, source_name: str, source_type: str) -> tuple[CollectionRun, SourceContext]:
+    """Record a new run (closing runs of this source that a dead process left open)."""
     with Session(engine) as session:
+        close_interrupted_runs(session, source_name)
         state = session.get(SourceState, source_name)
         run = CollectionRun(
             source=source_name,
             source_type=source_type,
             watermark_before=state.watermark if state else None,
             watermark_after=state.watermark if state else None,
+            details={"process": _this_process()},
         )
         session.add(run)
         session.commit()
@@ -177,7 +242,30 @@ def collect_source(
     source: Source | None = None,
     on_page: Callable[[CollectionRun], None] | None = None,
 ) -> RunOutcome:
-    """Collect from one source; any failure is recorded on its run and returned, never raised."""
+    """Collect from one source; any failure is recorded on its run and returned, never raised.
+
+    While another process collects the same source this returns at once with status "busy".
+    """
+    name = source_settings.name
+    try:
+        with exclusive(engine, f"collect:{name}") as held:
+            if not held:
+                return RunOutcome(source=name, status="busy", error="another worker is collecting this source")
+            return _collect_source(engine, settings, source_settings, source=source, on_page=on_page)
+    except SQLAlchemyError as exc:
+        error = f"database error: {_one_line(getattr(exc, 'orig', None) or exc)}"
+        log.warning("source %s: %s", name, error)
+        return RunOutcome(source=name, status="failed", error=error)
+
+
+def _collect_source(
+    engine: Engine,
+    settings: Settings,
+    source_settings: SourceSettings,
+    *,
+    source: Source | None,
+    on_page: Callable[[CollectionRun], None] | None,
+) -> RunOutcome:
     name = source_settings.name
     run, context = start_run(engine, name, source_settings.type)
     status, error = "ok", None

@@ -228,8 +228,8 @@ class Settings(Section):
     def _known_timezone(cls, value: str) -> str:
         try:
             ZoneInfo(value)
-        except (ZoneInfoNotFoundError, ValueError):
-            raise ValueError(f"unknown time zone {value!r}") from None
+        except (ZoneInfoNotFoundError, ValueError, OSError):
+            raise ValueError(f"unknown time zone {value[:80]!r}") from None
         return value
 
     @model_validator(mode="after")
@@ -354,6 +354,10 @@ def load_settings(path: str | Path | None = None) -> Settings:
         where = f" at line {mark.line + 1}" if mark is not None else ""
         problem = getattr(exc, "problem", None) or "invalid YAML"
         raise ConfigError(f"{source}: invalid YAML{where}: {problem}") from None
+    except (ValueError, TypeError, RecursionError) as exc:
+        # PyYAML builds dates and numbers itself: `2026-02-30` raises ValueError, deep nesting RecursionError.
+        reason = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+        raise ConfigError(f"{source}: invalid YAML: {reason}") from None
     return parse_settings(document, source=source)
 
 

@@ -8,9 +8,14 @@ import pantau.storage.models  # noqa: F401  (registers the tables on SQLModel.me
 target_metadata = SQLModel.metadata
 SCHEDULER_TABLES = {"apscheduler_jobs"}
 """Created and owned by APScheduler's job store (pantau.scheduler); autogenerate must leave them alone."""
+TEXT_SEARCH_OBJECTS = ("post_fts", "ix_post_text_redacted_trgm")
+"""The text-search index of migration 0007 (FTS5 table and its shadow tables, pg_trgm index): raw SQL, no model.
+A batch migration that recreates `post` on SQLite drops the post_fts_* triggers; recreate them as 0007 does."""
 
 
 def include_object(obj, name, type_, reflected, compare_to):  # type: ignore[no-untyped-def]
+    if name and name.startswith(TEXT_SEARCH_OBJECTS):
+        return False
     return not (type_ == "table" and name in SCHEDULER_TABLES)
 
 

@@ -18,6 +18,8 @@ from pantau.storage.models import Post
 from pantau.storage.registry import current_model
 
 log = logging.getLogger(__name__)
+CLAIM_CHUNK = 256
+"""Posts claimed per transaction on PostgreSQL: their row locks are held while the model reads them."""
 
 
 class NoModelError(Exception):
@@ -37,29 +39,40 @@ def resolve_model_dir(engine: Engine | None, settings: Settings, override: str |
         return Path(override).expanduser().resolve()
     if engine is not None:
         with Session(engine) as session:
-            current = current_model(session)
-            if current is not None:
-                return Path(current.path)
+            return current_model_dir(session, settings)
     return settings.default_model_dir()
 
 
+def current_model_dir(session: Session, settings: Settings) -> Path:
+    """The registry's current model, else config / the shipped model, read in the caller's session.
+
+    Code serving a request must use this, not resolve_model_dir: a second connection per request runs
+    the pool dry under concurrent requests (each holding one and waiting for another).
+    """
+    current = current_model(session)
+    return Path(current.path) if current is not None else settings.default_model_dir()
+
+
 def load_classifier(settings: Settings, model_dir: Path) -> Any:
-    """Load the model directory or raise NoModelError / ModelLoadError with a one-line reason."""
+    """Load the model directory or raise NoModelError with a one-line reason (missing or corrupt model)."""
     if not (model_dir / "model.safetensors").exists() and not (model_dir / "pantau.json").exists():
         raise NoModelError(
             f"no classification model is installed at {model_dir}; posts stay pending "
             "(train one with `pantau train` or set classifier.model_dir)"
         )
-    from pantau.classifier.model import IssueClassifier
+    from pantau.classifier.model import IssueClassifier, ModelLoadError
 
     options = settings.classifier
-    return IssueClassifier.load(
-        model_dir,
-        threads=options.threads,
-        quantize=options.quantize,
-        review_threshold=options.review_threshold,
-        max_length=options.max_length,
-    )
+    try:
+        return IssueClassifier.load(
+            model_dir,
+            threads=options.threads,
+            quantize=options.quantize,
+            review_threshold=options.review_threshold,
+            max_length=options.max_length,
+        )
+    except ModelLoadError as exc:
+        raise NoModelError(f"{exc}; posts stay pending") from None
 
 
 def count_pending(engine: Engine, *, since: datetime | None = None, not_version: str | None = None) -> int:
@@ -85,8 +98,15 @@ def classify_stored(
     chunk_size: int = 1000,
     on_chunk: Callable[[int], None] | None = None,
 ) -> ClassifyOutcome:
-    """Classify pending posts (or, with `reclassify`, every post not labelled by this model)."""
+    """Classify pending posts (or, with `reclassify`, every post not labelled by this model).
+
+    On PostgreSQL each chunk is claimed with row locks (see pending_posts), so several workers can run
+    this at once without classifying a post twice; chunks are smaller there to keep the locks short.
+    """
     version = classifier.version
+    claimed = engine.dialect.name == "postgresql"
+    if claimed:
+        chunk_size = min(chunk_size, CLAIM_CHUNK)
     outcome = ClassifyOutcome(classified=0, model_version=version)
     last_id = 0
     while True:
@@ -98,14 +118,15 @@ def classify_stored(
                 since=since,
                 until=until,
                 not_version=version if reclassify else None,
+                claim=claimed,
             )
             if not batch:
                 return outcome
             verdicts = classifier.predict([post.text for post in batch], batch_size=settings.classifier.batch_size)
-            record_verdicts(session, batch, verdicts, version)
+            stored = record_verdicts(session, batch, verdicts, version)
             session.commit()
         last_id = batch[-1].id
-        outcome.classified += len(batch)
+        outcome.classified += stored
         outcome.needs_review += sum(1 for verdict in verdicts if verdict.needs_review)
         if on_chunk is not None:
             on_chunk(len(batch))

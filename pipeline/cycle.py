@@ -15,6 +15,7 @@ from pantau.core.config import Settings
 from pantau.pipeline.classify import NoModelError, classify_stored, load_classifier, resolve_model_dir
 from pantau.pipeline.jobrecord import JobResult, record_job
 from pantau.storage.jobruns import last_successful_run
+from pantau.storage.locks import exclusive
 
 log = logging.getLogger(__name__)
 ALERT_JOB = "alerts"
@@ -92,9 +93,13 @@ def incident_work(engine: Engine, settings: Settings, now: datetime | None = Non
 
 
 def deliver_work(engine: Engine, settings: Settings, now: datetime | None = None) -> JobResult:
+    """Send what is due; while another process is delivering, leave it to that one."""
     from pantau.reports.delivery import deliver_due
 
-    outcome = deliver_due(engine, settings, now)
+    with exclusive(engine, "deliver") as held:
+        if not held:
+            return JobResult(True, "skipped: another worker is delivering", {"skipped": True})
+        outcome = deliver_due(engine, settings, now)
     return JobResult(outcome.ok, outcome.summary(), {"sent": outcome.sent, "failed": outcome.failed})
 
 
@@ -123,9 +128,13 @@ def label_queue_step(engine: Engine, settings: Settings, report: CycleReport) ->
     from pantau.reports.active_learning import refresh_label_priorities
 
     try:
-        with Session(engine) as session:
-            ranked = refresh_label_priorities(session, settings)
-            session.commit()
+        with exclusive(engine, "label-queue") as held:
+            if not held:
+                report.add("label queue", True, "skipped: another worker is ranking")
+                return
+            with Session(engine) as session:
+                ranked = refresh_label_priorities(session, settings)
+                session.commit()
     except Exception as exc:
         log.exception("active-learning queue refresh failed")
         report.add("label queue", False, f"{type(exc).__name__}: {exc}")

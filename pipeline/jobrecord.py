@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import logging
+from collections import deque
 from collections.abc import Callable
+from contextlib import ExitStack
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -12,9 +14,13 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import Session
 
 from pantau.storage.jobruns import finish_job_run, start_job_run
-from pantau.storage.models import JobRun
+from pantau.storage.locks import exclusive
+from pantau.storage.models import JobRun, utcnow
 
 log = logging.getLogger(__name__)
+
+UNRECORDED: deque[JobRun] = deque(maxlen=200)
+"""Runs that ended while the database was unreachable; the next job that reaches it writes them."""
 
 
 @dataclass(slots=True)
@@ -30,11 +36,31 @@ def one_line(exc: BaseException) -> str:
 
 
 def record_job(engine: Engine, job_id: str, work: Callable[[], JobResult]) -> JobResult:
-    """Execute `work`; its outcome (or the exception, as one line) is stored on a job_run row."""
+    """Execute `work`; its outcome (or the exception, as one line) is stored on a job_run row.
+
+    Only one process runs a job at a time (storage.locks): when another worker holds it, this returns
+    at once, records nothing and reports the job as skipped. When the database cannot be reached the
+    outcome is kept in memory and written by the next job that can reach it, so an outage still leaves
+    its failed runs in job_run.
+    """
+    with ExitStack() as stack:
+        try:
+            held = stack.enter_context(exclusive(engine, f"job:{job_id}"))
+        except SQLAlchemyError:
+            held = True  # the database is unreachable: the job runs, fails, and its run is kept for later
+        if not held:
+            log.info("job %s: another worker is running it; skipped", job_id)
+            return JobResult(True, "skipped: another worker is running this job", {"skipped": True})
+        return _run_and_record(engine, job_id, work)
+
+
+def _run_and_record(engine: Engine, job_id: str, work: Callable[[], JobResult]) -> JobResult:
     run: JobRun | None = None
+    started = utcnow()
     try:
         with Session(engine) as session:
             run = start_job_run(session, job_id)
+        write_unrecorded(engine)
     except SQLAlchemyError as exc:
         log.error("job %s: cannot record its start: %s", job_id, one_line(getattr(exc, "orig", None) or exc))
     try:
@@ -44,16 +70,31 @@ def record_job(engine: Engine, job_id: str, work: Callable[[], JobResult]) -> Jo
         result = JobResult(False, one_line(exc))
     if not result.ok:
         log.warning("job %s: %s", job_id, result.summary)
+    status, error = ("ok", None) if result.ok else ("failed", result.summary)
+    details = {"summary": result.summary, **result.details}
     if run is not None:
         try:
             with Session(engine) as session:
-                finish_job_run(
-                    session,
-                    run,
-                    "ok" if result.ok else "failed",
-                    error=None if result.ok else result.summary,
-                    details={"summary": result.summary, **result.details},
-                )
+                finish_job_run(session, run, status, error=error, details=details)
+            return result
         except SQLAlchemyError as exc:
             log.error("job %s: cannot record its end: %s", job_id, one_line(getattr(exc, "orig", None) or exc))
+    late = run or JobRun(job_id=job_id, started_at=started)
+    late.status, late.error, late.finished_at = status, error, utcnow()
+    late.details = {**details, "recorded_late": True}
+    UNRECORDED.append(late)
     return result
+
+
+def write_unrecorded(engine: Engine) -> int:
+    """Store the runs kept while the database was unreachable (oldest first); returns how many."""
+    written = 0
+    while UNRECORDED:
+        with Session(engine) as session:
+            session.merge(UNRECORDED[0])
+            session.commit()
+        UNRECORDED.popleft()
+        written += 1
+    if written:
+        log.warning("recorded %d job run(s) that ended while the database was unreachable", written)
+    return written

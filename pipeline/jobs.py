@@ -122,7 +122,7 @@ def delivery_job(config_path: str) -> None:
 
 
 def retention_job(config_path: str) -> None:
-    """Delete posts (and old run records) beyond schedule.retention_days."""
+    """Delete posts (and old run records) beyond schedule.retention_days, and incidents left without posts."""
 
     def work(engine: Engine, settings: Settings) -> JobResult:
         from pantau.storage.retention import delete_older_than
@@ -130,7 +130,11 @@ def retention_job(config_path: str) -> None:
         cutoff = utcnow() - timedelta(days=settings.schedule.retention_days)
         with Session(engine) as session:
             outcome = delete_older_than(session, cutoff)
-        summary = f"deleted {outcome.posts} post(s) created before {cutoff:%Y-%m-%d}"
-        return JobResult(True, summary, {"posts": outcome.posts, "job_runs": outcome.job_runs})
+        summary = (
+            f"deleted {outcome.posts} post(s) created before {cutoff:%Y-%m-%d} "
+            f"and {outcome.incidents} incident(s) left without posts"
+        )
+        counts = {"posts": outcome.posts, "job_runs": outcome.job_runs, "incidents": outcome.incidents}
+        return JobResult(True, summary, counts | {"escalations": outcome.escalations})
 
     _run(config_path, RETENTION_JOB, work)

@@ -46,6 +46,8 @@ class Message:
     full_path: str | None = None
     """Where the complete message is stored, named when a chat message has to be shortened."""
     recipients: tuple[str, ...] = field(default_factory=tuple)
+    idempotency_key: str | None = None
+    """The same for every attempt of one delivery (Message-ID, Idempotency-Key), so receivers can drop a resend."""
 
 
 def scrub(text: str, secrets: Iterable[str | None]) -> str:
@@ -73,7 +75,8 @@ def build_email(settings: EmailSettings, message: Message) -> EmailMessage:
     email["From"] = settings.from_address
     email["To"] = ", ".join(message.recipients)
     email["Date"] = formatdate(localtime=False)
-    email["Message-ID"] = make_msgid(domain="pantau")
+    key = message.idempotency_key
+    email["Message-ID"] = f"<{key}@pantau>" if key else make_msgid(domain="pantau")
     email.set_content(message.text)
     if message.html is not None:
         html, images = _with_inline_images(message.html)
@@ -122,7 +125,8 @@ def post_webhook(settings: WebhookSettings, message: Message) -> None:
         raise DeliveryError(f"webhook.enabled is set but ${settings.url_env} is empty")
     payload = {"text": shorten(message.text, settings.max_chars, message.full_path)}
     try:
-        response = httpx.post(url, json=payload, timeout=settings.timeout_seconds)
+        headers = {"Idempotency-Key": message.idempotency_key} if message.idempotency_key else {}
+        response = httpx.post(url, json=payload, headers=headers, timeout=settings.timeout_seconds)
     except httpx.HTTPError as exc:
         raise DeliveryError(f"webhook: {type(exc).__name__}: {scrub(str(exc), [url])}") from None
     if response.status_code >= 300:

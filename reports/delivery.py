@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
 
@@ -120,7 +120,7 @@ def load_message(session: Session, settings: Settings, delivery: Delivery) -> Me
 def attempt(session: Session, settings: Settings, delivery: Delivery, now: datetime, report: DeliveryReport) -> None:
     """One attempt; the outcome is written on the row in the caller's transaction."""
     try:
-        message = load_message(session, settings, delivery)
+        message = replace(load_message(session, settings, delivery), idempotency_key=f"pantau-delivery-{delivery.id}")
         SENDERS[delivery.channel](settings, message)
     except DeliveryError as exc:
         error = str(exc)

@@ -11,7 +11,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from sqlalchemy import case, exists, func, or_, select
+from sqlalchemy import and_, case, exists, func, or_, select
 from sqlmodel import Session
 
 from pantau.storage.models import OPEN_TRIAGE_STATUSES, Alert, CollectionRun, Post, PostLabel, TriageEvent
@@ -74,10 +74,21 @@ def _bucket_of(created_at: datetime, reference: datetime) -> int:
 def backlog_as_of(session: Session, reference: datetime, complaint_labels: list[str]) -> Backlog:
     """Complaint posts created before `reference` that were still open then, by status and age."""
     bucket = _age_bucket(reference).label("bucket")
-    is_complaint = exists().where(PostLabel.post_id == Post.id, PostLabel.label.in_(complaint_labels))
+    # A post the triage did not correct carries its model verdict's labels, and its primary label is one
+    # of them (the exclusive label never combines), so its primary label tells whether it is a complaint
+    # without a lookup in post_label; corrected posts are looked up.
+    is_complaint = or_(
+        and_(Post.corrected_labels.is_(None), Post.primary_label.in_(complaint_labels)),
+        and_(
+            Post.corrected_labels.is_not(None),
+            exists().where(PostLabel.post_id == Post.id, PostLabel.label.in_(complaint_labels)),
+        ),
+    )
+    # Only posts open now are counted here (the index on status, created_at, needs_review covers it);
+    # posts closed since the reference are added back from their status events below.
     rows = session.execute(
         select(Post.status, bucket, Post.needs_review, func.count())
-        .where(Post.created_at < reference, is_complaint)
+        .where(Post.status.in_(OPEN_TRIAGE_STATUSES), Post.created_at < reference, is_complaint)
         .group_by(Post.status, bucket, Post.needs_review)
     ).all()
     tally: Counter[tuple[str, int, bool]] = Counter({(s, int(b), bool(r)): n for s, b, r, n in rows})

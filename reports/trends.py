@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta, tzinfo
 from typing import Literal
@@ -10,7 +10,9 @@ from typing import Literal
 from sqlalchemy import func, literal_column, select
 from sqlmodel import Session
 
-from pantau.storage.models import Post, PostLabel
+from pantau.core.timeutil import local_day_bounds
+from pantau.storage.label_counts import hour_start, hourly_label_counts, local_day_label_counts, model_versions_between
+from pantau.storage.models import PostLabel
 
 Granularity = Literal["hour", "day", "week", "month"]
 GRANULARITIES: tuple[Granularity, ...] = ("hour", "day", "week", "month")
@@ -67,7 +69,7 @@ def bucket_range(since: datetime, until: datetime, by: Granularity, tz: tzinfo) 
 
 
 def _utc_slot(dialect: str, quarter_hours: bool):  # type: ignore[no-untyped-def]
-    """SQL for the UTC hour (or quarter hour) a label row falls in, as text 'YYYY-MM-DD HH[:Q]'."""
+    """SQL for the UTC quarter hour (or hour) a label row falls in, as text 'YYYY-MM-DD HH[:Q]'."""
     if dialect == "postgresql":
         base = "to_char(post_label.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24')"
         if quarter_hours:
@@ -89,7 +91,11 @@ def _needs_quarter_hours(tz: tzinfo, since: datetime, until: datetime) -> bool:
     return bool(((until.astimezone(tz).utcoffset() or timedelta(0)).total_seconds()) % 3600)
 
 
-def _parse_slot(slot: str) -> datetime:
+def _parse_slot(slot: str | int | datetime) -> datetime:
+    if isinstance(slot, int):
+        return hour_start(slot)
+    if isinstance(slot, datetime):
+        return slot if slot.tzinfo else slot.replace(tzinfo=UTC)
     hour_part, _, quarter = slot.partition(":")
     moment = datetime.strptime(hour_part, "%Y-%m-%d %H").replace(tzinfo=UTC)
     return moment + timedelta(minutes=15 * int(quarter)) if quarter else moment
@@ -106,20 +112,11 @@ def trend_counts(
     sources: list[str] | None = None,
 ) -> TrendTable:
     """Count effective labels per local bucket; the database groups by UTC hour, Python maps to buckets."""
-    dialect = session.get_bind().dialect.name
-    slot = _utc_slot(dialect, _needs_quarter_hours(tz, since, until)).label("slot")
-    query = (
-        select(PostLabel.label, slot, func.count())
-        .where(PostLabel.created_at >= since, PostLabel.created_at < until, PostLabel.label.in_(labels))
-        .group_by(PostLabel.label, slot)
-    )
-    if sources:
-        query = query.where(PostLabel.source.in_(sources))
     buckets = bucket_range(since, until, by, tz)
     index = {bucket.astimezone(UTC): position for position, bucket in enumerate(buckets)}
     series: dict[str, list[int]] = {label: [0] * len(buckets) for label in labels}
-    cache: dict[str, int | None] = {}
-    for label, slot_text, count in session.execute(query):
+    cache: dict[str | int | datetime, int | None] = {}
+    for label, slot_text, count in _slot_counts(session, tz, since, until, by, labels, sources):
         if slot_text not in cache:
             start = bucket_start(_parse_slot(slot_text), by, tz).astimezone(UTC)
             cache[slot_text] = index.get(start)
@@ -136,16 +133,39 @@ def trend_counts(
     )
 
 
+def _slot_counts(
+    session: Session,
+    tz: tzinfo,
+    since: datetime,
+    until: datetime,
+    by: Granularity,
+    labels: list[str],
+    sources: list[str] | None,
+) -> Iterable[tuple[str, str | int | datetime, int]]:
+    """(label, slot, count): UTC hour indexes, local midnights (by day or coarser), or quarter-hour text.
+
+    Zones a whole number of hours from UTC are counted from the hourly counts table; others need the
+    label rows themselves, by quarter hour.
+    """
+    if not _needs_quarter_hours(tz, since, until):
+        if by == "hour":
+            counts = hourly_label_counts(session, since, until, labels, sources)
+            return [(label, hour, count) for (label, hour), count in counts.items()]
+        by_day = local_day_label_counts(session, since, until, labels, tz, sources)
+        return [(label, local_day_bounds(day, tz)[0], count) for (label, day), count in by_day.items()]
+    slot = _utc_slot(session.get_bind().dialect.name, True).label("slot")
+    query = (
+        select(PostLabel.label, slot, func.count())
+        .where(PostLabel.created_at >= since, PostLabel.created_at < until, PostLabel.label.in_(labels))
+        .group_by(PostLabel.label, slot)
+    )
+    if sources:
+        query = query.where(PostLabel.source.in_(sources))
+    return session.execute(query).tuples()
+
+
 def _model_versions(
     session: Session, since: datetime, until: datetime, labels: list[str], sources: list[str] | None
 ) -> dict[str, int]:
-    counted = select(PostLabel.post_id).where(
-        PostLabel.created_at >= since, PostLabel.created_at < until, PostLabel.label.in_(labels)
-    )
-    if sources:
-        counted = counted.where(PostLabel.source.in_(sources))
-    query = select(Post.model_version, func.count()).where(Post.id.in_(counted.distinct())).group_by(Post.model_version)
-    versions: dict[str, int] = defaultdict(int)
-    for version, count in session.execute(query):
-        versions[version or "none"] += count
-    return dict(versions)
+    """Classified posts of the period per model version (whatever their labels), from the hourly counts."""
+    return model_versions_between(session, since, until, sources)

@@ -37,8 +37,14 @@ def pending_posts(
     since: datetime | None = None,
     until: datetime | None = None,
     not_version: str | None = None,
+    claim: bool = False,
 ) -> list[PendingPost]:
-    """Posts awaiting a classification (or, with `not_version`, posts classified by another model)."""
+    """Posts awaiting a classification (or, with `not_version`, posts classified by another model).
+
+    `claim` on PostgreSQL locks the rows (FOR UPDATE SKIP LOCKED) until the caller's transaction ends:
+    rows another worker holds are skipped, so concurrent classifiers never take the same post. SQLite
+    has no row locks (one writer at a time); record_verdicts still refuses to record a post twice.
+    """
     query = select(Post.id, Post.text_clean, Post.created_at, Post.source).where(Post.id > after_id)
     if not_version is None:
         query = query.where(Post.model_version.is_(None))
@@ -48,16 +54,33 @@ def pending_posts(
         query = query.where(Post.created_at >= since)
     if until is not None:
         query = query.where(Post.created_at < until)
-    rows = session.execute(query.order_by(Post.id).limit(limit)).all()
+    query = query.order_by(Post.id).limit(limit)
+    if claim and session.get_bind().dialect.name == "postgresql":
+        query = query.with_for_update(skip_locked=True, of=Post.__table__)
+    rows = session.execute(query).all()
     return [PendingPost(id=row[0], text=row[1], created_at=row[2], source=row[3]) for row in rows]
 
 
 def record_verdicts(
     session: Session, posts: Sequence[PendingPost], verdicts: Sequence[Verdict], model_version: str
-) -> None:
-    """Store one verdict per post in the caller's transaction; triage corrections keep winning."""
+) -> int:
+    """Store one verdict per post in the caller's transaction; triage corrections keep winning.
+
+    Posts that already carry a verdict of `model_version` (another worker stored it meanwhile) are
+    left as they are, so a model never leaves two history rows on one post. Returns how many were stored.
+    """
     if not posts:
-        return
+        return 0
+    done = set(
+        session.execute(
+            select(Post.id).where(Post.id.in_([post.id for post in posts]), Post.model_version == model_version)
+        ).scalars()
+    )
+    if done:
+        kept = [(post, verdict) for post, verdict in zip(posts, verdicts, strict=True) if post.id not in done]
+        posts, verdicts = [post for post, _ in kept], [verdict for _, verdict in kept]
+        if not posts:
+            return 0
     ids = [post.id for post in posts]
     now = utcnow()
     session.execute(
@@ -66,7 +89,7 @@ def record_verdicts(
         .values(is_current=False)
     )
     session.execute(
-        insert(Classification),
+        insert(Classification.__table__),
         [
             {
                 "post_id": post.id,
@@ -123,7 +146,8 @@ def record_verdicts(
             for label in dict.fromkeys(verdict.labels)
         ]
         if rows:
-            session.execute(insert(PostLabel), rows)
+            session.execute(insert(PostLabel.__table__), rows)
+    return len(posts)
 
 
 def set_corrected_labels(session: Session, post: Post, labels: list[str] | None) -> None:

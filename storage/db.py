@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 from sqlalchemy import Engine, create_engine, event, inspect
@@ -13,6 +14,10 @@ MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
 
 class DatabaseError(Exception):
     """The database cannot be reached or used; the message is one line for the user."""
+
+
+class DatabaseUnreachable(DatabaseError):
+    """The server (or file) cannot be connected to now; it may come back, unlike a missing schema."""
 
 
 def _enable_sqlite_pragmas(dbapi_connection, _record) -> None:  # type: ignore[no-untyped-def]
@@ -55,7 +60,20 @@ def check_connection(engine: Engine) -> None:
             pass
     except OperationalError as exc:
         reason = str(exc.orig).strip().splitlines()[0] if exc.orig else str(exc)
-        raise DatabaseError(f"cannot reach the database {describe(engine)}: {reason}") from None
+        read_only = _read_only_sqlite_file(engine)
+        if read_only is not None:
+            raise DatabaseError(f"the database file {read_only} is read-only for this user ({reason})") from None
+        raise DatabaseUnreachable(f"cannot reach the database {describe(engine)}: {reason}") from None
+
+
+def _read_only_sqlite_file(engine: Engine) -> Path | None:
+    """The SQLite file when it (or its directory) cannot be written by this process, else None."""
+    if engine.url.get_backend_name() != "sqlite" or not engine.url.database or engine.url.database == ":memory:":
+        return None
+    path = Path(engine.url.database)
+    if path.exists() and not (os.access(path, os.W_OK) and os.access(path.parent, os.W_OK)):
+        return path
+    return None
 
 
 def alembic_config(engine: Engine):  # type: ignore[no-untyped-def]
@@ -95,6 +113,12 @@ def head_revision() -> str | None:
 def ensure_schema(engine: Engine) -> None:
     """Refuse to work on a database that was never upgraded or is behind the code."""
     check_connection(engine)
+    read_only = _read_only_sqlite_file(engine)
+    if read_only is not None:
+        raise DatabaseError(
+            f"the database file {read_only} is read-only for this user; Pantau writes to it, "
+            "and to its directory for the -wal and -shm files"
+        )
     if "post" not in inspect(engine).get_table_names():
         raise DatabaseError(f"the database {describe(engine)} has no Pantau schema; run `pantau db upgrade`")
     if current_revision(engine) != head_revision():

@@ -26,7 +26,7 @@ class Post(SQLModel, table=True):
         Index("ix_post_created_at", "created_at", "id"),
         Index("ix_post_source_created_at", "source", "created_at"),
         Index("ix_post_pending", "model_version", "id"),
-        Index("ix_post_status_created_at", "status", "created_at"),
+        Index("ix_post_status_created_at", "status", "created_at", "needs_review"),
         Index("ix_post_review_created_at", "needs_review", "created_at"),
         Index("ix_post_confidence", "confidence", "id"),
         Index("ix_post_content_hash", "content_hash"),
@@ -82,7 +82,7 @@ class PostLabel(SQLModel, table=True):
     __tablename__ = "post_label"
     __table_args__ = (
         Index("ix_post_label_label_created_at", "label", "created_at"),
-        Index("ix_post_label_created_at", "created_at"),
+        Index("ix_post_label_created_at", "created_at", "label", "source"),
     )
 
     post_id: int = Field(sa_column=Column(Integer, ForeignKey("post.id", ondelete="CASCADE"), primary_key=True))
@@ -93,6 +93,32 @@ class PostLabel(SQLModel, table=True):
     origin: str = Field(default="model", max_length=16)
     """'model' or 'triage'."""
     score: float | None = None
+
+
+class LabelCountHour(SQLModel, table=True):
+    """post_label rows per UTC hour, label and source, kept exact by database triggers (migration 0008).
+
+    Never written by Pantau's code: the triggers on post_label do it, so long-range counts read this.
+    """
+
+    __tablename__ = "label_count_hour"
+
+    hour: int = Field(primary_key=True)
+    """Hours since 1970-01-01 00:00 UTC."""
+    label: str = Field(max_length=64, primary_key=True)
+    source: str = Field(max_length=64, primary_key=True)
+    posts: int
+
+
+class ModelCountHour(SQLModel, table=True):
+    """Classified posts per UTC hour, source and model version, kept exact by database triggers (migration 0008)."""
+
+    __tablename__ = "model_count_hour"
+
+    hour: int = Field(primary_key=True)
+    source: str = Field(max_length=64, primary_key=True)
+    model_version: str = Field(max_length=128, primary_key=True)
+    posts: int
 
 
 class Classification(SQLModel, table=True):

@@ -14,6 +14,8 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session
 
 from pantau.storage.models import Post, utcnow
+from pantau.storage.post_copy import copy_insert
+from pantau.storage.text_search import deferred_indexing
 
 
 @dataclass(slots=True)
@@ -47,8 +49,11 @@ def upsert_posts(session: Session, rows: Sequence[dict[str, Any]]) -> UpsertResu
     unique: dict[tuple[str, str], dict[str, Any]] = {}
     for row in sorted(rows, key=lambda item: item["created_at"]):
         unique.setdefault((row["source"], row["external_id"]), row)
-    if session.get_bind().dialect.name == "sqlite":
+    dialect = session.get_bind().dialect.name
+    if dialect == "sqlite":
         inserted = _sqlite_insert(session, list(unique.values()))
+    elif dialect == "postgresql":
+        inserted = copy_insert(session, list(unique.values()))
     else:
         table = Post.__table__
         statement = _insert_statement(session).returning(table.c.id, table.c.content_hash)
@@ -122,7 +127,8 @@ def _sqlite_insert(session: Session, rows: list[dict[str, Any]]) -> list[tuple[i
         "ON CONFLICT (source, external_id) DO NOTHING"
     )
     cursor = session.connection().connection.driver_connection.cursor()  # type: ignore[union-attr]
-    cursor.executemany(sql, params)
+    with deferred_indexing(session.connection()):  # the text index in one statement, not row by row
+        cursor.executemany(sql, params)
     if cursor.rowcount == 0:
         return []
     found: list[tuple[int, str]] = []

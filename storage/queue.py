@@ -16,6 +16,7 @@ from sqlmodel import Session
 
 from pantau.core.timeutil import to_utc
 from pantau.storage.models import Post, PostLabel
+from pantau.storage.text_search import TextSearch, plan_search, text_condition
 
 CursorKind = Literal["datetime", "float", "int"]
 
@@ -79,7 +80,7 @@ class QueueFilter:
     min_confidence: float | None = None
     max_confidence: float | None = None
     text: str | None = None
-    """Substring of the redacted text, case-insensitive."""
+    """Substring of the redacted text, case-insensitive, taken literally (storage/text_search.py)."""
     assignee: str | None = None
 
 
@@ -99,6 +100,8 @@ class QueueRow:
     status: str
     assignee: str | None
     model_version: str | None
+    triaged_at: datetime | None
+    corrected_labels: list[str] | None
     text: str | None = None
     labels: list[str] = field(default_factory=list)
     corrected: bool = False
@@ -126,16 +129,31 @@ _COLUMNS = (
     Post.status,
     Post.assignee,
     Post.model_version,
+    Post.triaged_at,
+    Post.corrected_labels,
 )
 
 
-def _apply_filters(query: Select[Any], filters: QueueFilter, dialect: str, sort_column: Any = None) -> Select[Any]:
+def _unindexed(attribute: Any) -> Any:
+    """`+table.column`: the same value, but SQLite's planner will not use an index for it."""
+    return literal_column(f"+{attribute.table.name}.{attribute.name}", type_=attribute.type)
+
+
+def _apply_filters(
+    query: Select[Any],
+    filters: QueueFilter,
+    dialect: str,
+    sort_column: Any = None,
+    search: TextSearch | None = None,
+) -> Select[Any]:
+    """`search` is the plan for filters.text (plan_search); without one the text is matched row by row."""
+
     def column(attribute: Any) -> Any:
         # On SQLite, `+post.status` keeps the planner off every index but the sort column's: without
         # statistics it would otherwise pick e.g. (status, created_at) and sort all open posts for one page.
         if dialect != "sqlite" or attribute is sort_column:
             return attribute
-        return literal_column(f"+{attribute.table.name}.{attribute.name}", type_=attribute.type)
+        return _unindexed(attribute)
 
     conditions: list[ColumnElement[bool]] = []
     if filters.labels:
@@ -157,11 +175,7 @@ def _apply_filters(query: Select[Any], filters: QueueFilter, dialect: str, sort_
     if filters.assignee:
         conditions.append(Post.assignee == filters.assignee)
     if filters.text:
-        # SQLite's LIKE already ignores ASCII case; lower() would only slow the scan down.
-        if dialect == "sqlite":
-            conditions.append(Post.text_redacted.contains(filters.text, autoescape=True))
-        else:
-            conditions.append(Post.text_redacted.icontains(filters.text, autoescape=True))
+        conditions.append(text_condition(search or TextSearch(filters.text, from_index=False), dialect))
     return query.where(*conditions)
 
 
@@ -194,8 +208,9 @@ def decode_cursor(sort: SortKey, cursor: str) -> tuple[Any, int]:
     return value, post_id
 
 
-def _sorted(query: Select[Any], sort: SortKey, after: tuple[Any, int] | None) -> Select[Any]:
-    column = sort.column
+def _sorted(query: Select[Any], sort: SortKey, after: tuple[Any, int] | None, *, indexed: bool = True) -> Select[Any]:
+    """Order and keyset bound; `indexed=False` (SQLite) keeps the planner off the sort column's index."""
+    column = sort.column if indexed else _unindexed(sort.column)
     if sort.join is not None:
         query = sort.join(query)
     if sort.nullable:
@@ -240,8 +255,13 @@ def list_queue(
     after = decode_cursor(sort, cursor) if cursor else None
     dialect = session.get_bind().dialect.name
     columns = (*_COLUMNS, Post.text) if with_original else _COLUMNS
-    query = _apply_filters(select(*columns, sort.column.label("sort_value")), filters, dialect, sort.column)
-    query = _sorted(query, sort, after).limit(limit + 1)
+    search = plan_search(session, filters.text) if filters.text else None
+    # A search with few matches starts from the text index (rowid IN matches) and sorts them; anything
+    # else walks the sort column's index and stops after one page.
+    sort_indexed = search is None or not search.from_index
+    query = select(*columns, sort.column.label("sort_value"))
+    query = _apply_filters(query, filters, dialect, sort.column if sort_indexed else None, search)
+    query = _sorted(query, sort, after, indexed=sort_indexed or dialect != "sqlite").limit(limit + 1)
     result = session.execute(query).all()
     rows = [
         QueueRow(*record[: len(_COLUMNS)], text=record[len(_COLUMNS)] if with_original else None)

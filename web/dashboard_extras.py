@@ -13,6 +13,7 @@ from pantau.reports.adjusted import adjust, model_quality
 from pantau.reports.timeline import event_name
 from pantau.reports.trends import TrendTable
 from pantau.storage.service_events import events_between
+from pantau.web.dashboard_data import Dashboard
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,9 +49,9 @@ def event_markers(session: Session, settings: Settings, table: TrendTable) -> li
 
 def adjusted_week(session: Session, engine: Engine, settings: Settings, week: dict[str, int]) -> AdjustedWeek | None:
     """The last seven days' counts per type next to the counts adjusted for the current model's error."""
-    from pantau.pipeline.classify import resolve_model_dir
+    from pantau.pipeline.classify import current_model_dir
 
-    quality = model_quality(session, settings, resolve_model_dir(engine, settings))
+    quality = model_quality(session, settings, current_model_dir(session, settings))
     if quality is None:
         return None
     rows = []
@@ -70,3 +71,8 @@ def adjusted_week(session: Session, engine: Engine, settings: Settings, week: di
             )
         )
     return AdjustedWeek(quality.model_version, rows)
+
+
+def board_adjusted(session: Session, engine: Engine, settings: Settings, board: Dashboard) -> AdjustedWeek | None:
+    """`adjusted_week` for the dashboard's own week (the last seven local days, today included)."""
+    return adjusted_week(session, engine, settings, {row.label: row.this_week for row in board.week})

@@ -2,14 +2,21 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from sqlmodel import Session
 
+from pantau.core.config import Settings
 from pantau.storage.models import Post
 from pantau.storage.post_detail import current_classification, effective_labels, similar_posts
 from pantau.storage.queue import QueueRow
 from pantau.storage.triage import history
 from pantau.web.dashboard_data import Dashboard
+from pantau.web.dashboard_extras import AdjustedWeek
+from pantau.web.post_sla import post_sla
 from pantau.web.schemas import (
+    AdjustedOut,
+    AdjustedRowOut,
     AlertOut,
     BacklogOut,
     DashboardOut,
@@ -24,7 +31,7 @@ from pantau.web.schemas import (
 )
 
 
-def summary(row: QueueRow, *, original: bool) -> PostSummary:
+def summary(row: QueueRow, *, original: bool, settings: Settings, now: datetime) -> PostSummary:
     return PostSummary(
         id=row.id,
         source=row.source,
@@ -42,11 +49,13 @@ def summary(row: QueueRow, *, original: bool) -> PostSummary:
         assignee=row.assignee,
         model_version=row.model_version,
         corrected=row.corrected,
+        sla=post_sla(settings, row, row.labels, now).as_out(now),
     )
 
 
-def detail(session: Session, post: Post, *, original: bool) -> PostDetail:
+def detail(session: Session, post: Post, *, original: bool, settings: Settings, now: datetime) -> PostDetail:
     verdict = current_classification(session, post.id)  # type: ignore[arg-type]
+    labels = effective_labels(session, post.id)  # type: ignore[arg-type]
     return PostDetail(
         id=post.id,  # type: ignore[arg-type]
         source=post.source,
@@ -56,7 +65,7 @@ def detail(session: Session, post: Post, *, original: bool) -> PostDetail:
         created_at=post.created_at,
         text=post.text_redacted,
         text_original=(post.text or post.text_redacted) if original else None,
-        labels=effective_labels(session, post.id),  # type: ignore[arg-type]
+        labels=labels,
         primary_label=post.primary_label,
         confidence=post.confidence,
         needs_review=post.needs_review,
@@ -64,6 +73,7 @@ def detail(session: Session, post: Post, *, original: bool) -> PostDetail:
         assignee=post.assignee,
         model_version=post.model_version,
         corrected=post.corrected_labels is not None,
+        sla=post_sla(settings, post, labels, now).as_out(now),
         note=post.note,
         corrected_labels=post.corrected_labels,
         triaged_at=post.triaged_at,
@@ -85,7 +95,27 @@ def detail(session: Session, post: Post, *, original: bool) -> PostDetail:
     )
 
 
-def dashboard_out(board: Dashboard, display_name) -> DashboardOut:  # type: ignore[no-untyped-def]
+def adjusted_out(adjusted: AdjustedWeek | None, display_name) -> AdjustedOut | None:  # type: ignore[no-untyped-def]
+    if adjusted is None:
+        return None
+    rows = [
+        AdjustedRowOut(
+            label=row.label,
+            display_name=display_name(row.label),
+            observed=row.observed,
+            adjusted=row.adjusted,
+            low=row.low,
+            high=row.high,
+            precision=row.precision,
+            recall=row.recall,
+            corrections=row.corrections,
+        )
+        for row in adjusted.rows
+    ]
+    return AdjustedOut(model_version=adjusted.model_version, rows=rows)
+
+
+def dashboard_out(board: Dashboard, display_name, adjusted: AdjustedWeek | None = None) -> DashboardOut:  # type: ignore[no-untyped-def]
     trend = board.trend
     return DashboardOut(
         generated_at=board.generated_at,
@@ -108,6 +138,7 @@ def dashboard_out(board: Dashboard, display_name) -> DashboardOut:  # type: igno
             )
             for row in board.week
         ],
+        adjusted=adjusted_out(adjusted, display_name),
         alerts=[AlertOut.model_validate(alert) for alert in board.alerts],
         backlog=BacklogOut(statuses=board.backlog.statuses, buckets=board.backlog.buckets, counts=board.backlog.counts),
         health=[

@@ -9,10 +9,23 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
 from pantau.storage.models import TRIAGE_STATUSES
 from pantau.storage.triage import MAX_ASSIGNEE_LENGTH, MAX_BULK, MAX_NOTE_LENGTH
+from pantau.web.incident_schemas import ClockOut
 from pantau.web.params import clean_text
 
 Status = Literal[TRIAGE_STATUSES]  # type: ignore[valid-type]
 CleanStr = Annotated[str, AfterValidator(clean_text)]
+
+
+class PostSlaOut(BaseModel):
+    """The post's own SLA clocks, from its creation, by its issue type (sla.targets; working hours in `timezone`)."""
+
+    label: str | None = Field(description="The issue type whose target sets the clocks; null: not a complaint.")
+    state: Literal["none", "running", "overdue", "met", "breached"] = Field(
+        description="The state that matters most: overdue if either clock is past due and not done."
+    )
+    text: str = Field(description="One line about the clock still running, e.g. 'batas 12 Nov 09:34 · sisa 20 m'.")
+    acknowledge: ClockOut
+    resolve: ClockOut
 
 
 class PostSummary(BaseModel):
@@ -34,6 +47,7 @@ class PostSummary(BaseModel):
     assignee: str | None
     model_version: str | None
     corrected: bool
+    sla: PostSlaOut
 
 
 class PostPage(BaseModel):
@@ -155,10 +169,31 @@ class ModelOut(BaseModel):
     newest_post: str | None
 
 
+class AdjustedRowOut(BaseModel):
+    label: str
+    display_name: str
+    observed: int = Field(description="Posts with this label in the last 7 local days (today included): the raw count.")
+    adjusted: float | None = Field(description="observed × precision ÷ recall of the current model; null: no metrics.")
+    low: float | None = Field(description="Lower end of the interval (adjusted.interval, 90% by default).")
+    high: float | None
+    precision: float | None
+    recall: float | None
+    corrections: int = Field(description="Triage-reviewed posts pooled with the test split (0 below the minimum).")
+
+
+class AdjustedOut(BaseModel):
+    model_version: str | None
+    rows: list[AdjustedRowOut]
+
+
 class DashboardOut(BaseModel):
     generated_at: datetime
     trend: TrendOut
     week: list[WeekRowOut]
+    adjusted: AdjustedOut | None = Field(
+        description="This week's counts beside the counts adjusted for classifier error (`pantau trends --adjusted`); "
+        "null when the current model has no test metrics."
+    )
     alerts: list[AlertOut]
     backlog: BacklogOut
     health: list[SourceHealthOut]

@@ -162,3 +162,41 @@ def test_a_day_is_stored_once_per_format(sqlite_engine: Engine, sqlite_settings:
     make_digest(sqlite_engine, sqlite_settings, OUTAGE_DAY, ["md"])
     with Session(sqlite_engine) as session:
         assert len(session.execute(select(Digest)).scalars().all()) == 1
+
+
+def test_backlog_counts_follow_triage_corrections_of_what_is_a_complaint(
+    sqlite_engine: Engine, sqlite_settings: Settings
+) -> None:
+    from pantau.reports.digest_queries import backlog_as_of
+    from pantau.storage.classifications import set_corrected_labels
+
+    import_labelled_demo(sqlite_engine, sqlite_settings)
+    complaint = sqlite_settings.complaint_labels
+    reference = datetime(2026, 11, 13, tzinfo=UTC)
+
+    def open_complaints() -> int:
+        with Session(sqlite_engine) as session:
+            return sum(sum(ages) for ages in backlog_as_of(session, reference, complaint).counts.values())
+
+    before = open_complaints()
+    with Session(sqlite_engine) as session:
+        was_complaint = (
+            session.execute(
+                select(Post).where(Post.primary_label == "outage_performance", Post.created_at < reference).limit(3)
+            )
+            .scalars()
+            .all()
+        )
+        was_not = (
+            session.execute(
+                select(Post).where(Post.primary_label == "not_complaint", Post.created_at < reference).limit(2)
+            )
+            .scalars()
+            .all()
+        )
+        for post in was_complaint:
+            set_corrected_labels(session, post, ["not_complaint"])
+        for post in was_not:
+            set_corrected_labels(session, post, ["account_access"])
+        session.commit()
+    assert open_complaints() == before - 3 + 2

@@ -13,6 +13,7 @@ from pantau.reports.trends import trend_counts
 from pantau.storage.users import list_users
 from pantau.web.auth import CurrentUser, api_role, api_user, get_db, may_see_original
 from pantau.web.dashboard_data import build_dashboard
+from pantau.web.dashboard_extras import board_adjusted
 from pantau.web.params import clean_text
 from pantau.web.presenters import dashboard_out
 from pantau.web.schemas import DashboardOut, LabelOut, MeOut, TrendOut, UserOut
@@ -21,7 +22,9 @@ router = APIRouter(prefix="/api", tags=["overview"])
 MAX_BUCKETS = 2000
 
 
-@router.get("/dashboard", response_model=DashboardOut, summary="Everything the dashboard page shows")
+@router.get(
+    "/dashboard", response_model=DashboardOut, summary="Everything the dashboard page shows, adjusted counts included"
+)
 def dashboard(
     request: Request,
     days: Annotated[
@@ -31,7 +34,9 @@ def dashboard(
     db: Session = Depends(get_db),
 ) -> DashboardOut:
     settings = request.app.state.settings
-    return dashboard_out(build_dashboard(db, settings, days=days), settings.display_name)
+    board = build_dashboard(db, settings, days=days)
+    adjusted = board_adjusted(db, request.app.state.engine, settings, board)
+    return dashboard_out(board, settings.display_name, adjusted)
 
 
 def _moment(value: str, name: str, tz) -> datetime:  # type: ignore[no-untyped-def]

@@ -43,9 +43,9 @@ def list_posts(
         )
     except CursorError as exc:
         raise HTTPException(422, str(exc)) from None
-    return PostPage(
-        items=[summary(row, original=original) for row in page.rows], next_cursor=page.next_cursor, sort=query.sort.name
-    )
+    settings, now = request.app.state.settings, datetime.now(UTC)
+    items = [summary(row, original=original, settings=settings, now=now) for row in page.rows]
+    return PostPage(items=items, next_cursor=page.next_cursor, sort=query.sort.name)
 
 
 def _csv_cells(row: QueueRow, original: bool) -> list[object]:
@@ -111,11 +111,16 @@ def _load(db: Session, post_id: int) -> Post:
     return post
 
 
+def _detail(request: Request, db: Session, post: Post, user: CurrentUser) -> PostDetail:
+    original = may_see_original(request, user)
+    return detail(db, post, original=original, settings=request.app.state.settings, now=datetime.now(UTC))
+
+
 @router.get("/posts/{post_id}", response_model=PostDetail, summary="One post with scores, copies and history")
 def get_post(
     request: Request, post_id: PostId, user: CurrentUser = Depends(api_user), db: Session = Depends(get_db)
 ) -> PostDetail:
-    return detail(db, _load(db, post_id), original=may_see_original(request, user))
+    return _detail(request, db, _load(db, post_id), user)
 
 
 @router.patch("/posts/{post_id}", response_model=ChangeResult, summary="Change status, assignee, note or labels")
@@ -136,7 +141,7 @@ def update_post(
         db.rollback()
         raise HTTPException(422, str(exc)) from None
     db.refresh(post)
-    return ChangeResult(changed=changed, post=detail(db, post, original=may_see_original(request, user)))
+    return ChangeResult(changed=changed, post=_detail(request, db, post, user))
 
 
 @router.post("/posts/bulk", response_model=BulkResult, summary="Set status and/or assignee of many posts")

@@ -11,7 +11,7 @@ from sqlmodel import Session
 from pantau.web.auth import CurrentUser, get_db, page_user
 from pantau.web.chart import SERIES_CLASSES, trend_svg
 from pantau.web.dashboard_data import build_dashboard
-from pantau.web.dashboard_extras import adjusted_week, event_markers
+from pantau.web.dashboard_extras import board_adjusted, event_markers
 from pantau.web.i18n import translator
 from pantau.web.templating import render
 
@@ -32,6 +32,5 @@ def dashboard_page(
     chart = trend_svg(board.trend, board.labels, settings.display_name, title, markers=markers)
     series_class = {label: f"s{index % SERIES_CLASSES}" for index, label in enumerate(board.labels)}
     context = {"board": board, "chart": chart, "series_class": series_class, "days": len(board.trend.buckets)}
-    week = {row.label: row.this_week for row in board.week}
-    context |= {"markers": markers, "adjusted": adjusted_week(db, request.app.state.engine, settings, week)}
+    context |= {"markers": markers, "adjusted": board_adjusted(db, request.app.state.engine, settings, board)}
     return render(request, "dashboard.html", context)

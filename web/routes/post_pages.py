@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Annotated
 from urllib.parse import urlencode
 
@@ -9,10 +10,13 @@ from fastapi import APIRouter, Depends, Form, HTTPException, Path, Request
 from fastapi.responses import RedirectResponse, Response
 from sqlmodel import Session
 
+from pantau.reports.sla import clock_text
 from pantau.storage.models import Post
 from pantau.storage.triage import TriageChange, TriageError, apply_change
 from pantau.web.auth import CurrentUser, form_csrf, get_db, may_see_original, page_role, page_user
+from pantau.web.incident_i18n import incident_translator
 from pantau.web.params import clean_text
+from pantau.web.post_sla import post_sla
 from pantau.web.presenters import detail
 from pantau.web.routes.queue_pages import clean_back
 from pantau.web.taxonomy import taxonomy_of
@@ -34,8 +38,13 @@ def post_page(
     request: Request, post_id: PostId, user: CurrentUser = Depends(page_user), db: Session = Depends(get_db)
 ) -> Response:
     post = _load(db, post_id)
+    settings, now = request.app.state.settings, datetime.now(UTC)
+    shown = detail(db, post, original=may_see_original(request, user), settings=settings, now=now)
     context = {
-        "post": detail(db, post, original=may_see_original(request, user)),
+        "post": shown,
+        "sla": post_sla(settings, post, shown.labels, now),
+        "clock": lambda clock: clock_text(clock, now, settings.tz),
+        "ti": incident_translator(settings.web.language),
         "back": clean_back(request.query_params.get("back", "")),
         "saved": request.query_params.get("saved"),
         "error": request.query_params.get("error"),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Annotated
 from urllib.parse import parse_qsl, urlencode
 
@@ -14,7 +15,9 @@ from pantau.storage.queue import SORT_KEYS, CursorError, list_queue
 from pantau.storage.triage import TriageChange, TriageError, apply_bulk
 from pantau.web.auth import CurrentUser, form_csrf, get_db, page_role, page_user
 from pantau.web.i18n import translator
+from pantau.web.incident_i18n import incident_translator
 from pantau.web.params import QueueQuery, queue_query
+from pantau.web.post_sla import post_sla
 from pantau.web.taxonomy import taxonomy_of
 from pantau.web.templating import render
 
@@ -41,6 +44,7 @@ def queue_page(
         raise HTTPException(422, str(exc)) from None
     settings = request.app.state.settings
     translate = translator(settings.web.language)
+    now = datetime.now(UTC)
     here = query.with_cursor(query.cursor) if query.cursor else query.query_string
     context = {
         "page": page,
@@ -53,6 +57,8 @@ def queue_page(
         "flash_error": request.query_params.get("error"),
         "can_triage": user.has_role("triager"),
         "status_names": {name: translate(name) for name in TRIAGE_STATUSES},
+        "slas": {row.id: post_sla(settings, row, row.labels, now) for row in page.rows},
+        "ti": incident_translator(settings.web.language),
     }
     return render(request, "queue.html", context)
 

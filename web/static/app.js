@@ -32,6 +32,22 @@
       history.replaceState(null, "", "#" + rows[current].id);
     }
 
+    function updateSla(row, sla) {
+      // The post's own SLA clock after a status change: drop the overdue flag once nothing is overdue.
+      row.dataset.sla = sla.state;
+      row.classList.toggle("overdue", sla.state === "overdue");
+      const cell = row.querySelector(".sla");
+      if (!cell) return;
+      if (!["running", "overdue", "breached"].includes(sla.state)) {
+        cell.remove();
+        return;
+      }
+      cell.className = "sla sla-" + sla.state;
+      if (sla.state !== "overdue") cell.querySelector(".sla-badge")?.remove();
+      const text = cell.querySelector(".sla-text");
+      if (text) text.textContent = sla.text;
+    }
+
     async function setStatus(row, status) {
       const badge = row.querySelector(".status-cell");
       try {
@@ -47,6 +63,7 @@
         span.className = "badge status-" + result.post.status;
         span.textContent = statusNames[result.post.status] || result.post.status;
         badge.replaceChildren(span);
+        updateSla(row, result.post.sla);
         row.classList.add("done");
       } catch (error) {
         badge.textContent = "⚠ " + error.message;
