@@ -129,11 +129,14 @@ def main(argv: list[str] | None = None) -> int:
         print(json.dumps(run_worker(args.worker, args.model, args.n, args.threads, args.batch_size)))
         return 0
     results = {}
+    load_before = os.getloadavg()[0]
     for mode in args.modes:
         print(f"running {mode} ...", file=sys.stderr, flush=True)
         results[mode] = run_mode(mode, args)
     baseline = results.get("pipeline", {}).get("posts_per_s")
+    load = (load_before, os.getloadavg()[0])
     print(f"model {args.model}, {args.threads} threads, batch size {args.batch_size}, CPU count {os.cpu_count()}")
+    print(f"{cpu_name()}; 1-minute load average {load[0]:.1f} before, {load[1]:.1f} after")
     print(f"{'mode':<34}{'posts':>8}{'posts/s':>10}{'peak RSS MB':>13}{'vs pipeline':>13}")
     names = {
         "fp32": "ours, batched fp32",
@@ -149,11 +152,24 @@ def main(argv: list[str] | None = None) -> int:
     if args.json:
         args.json.write_text(json.dumps(results, indent=2), encoding="utf-8")
     if args.write_card:
-        write_speed_to_card(args.model, results, names, args.threads)
+        write_speed_to_card(args.model, results, names, args.threads, load)
     return 0
 
 
-def write_speed_to_card(model_dir: Path, results: dict[str, dict], names: dict[str, str], threads: int) -> None:
+def cpu_name() -> str:
+    """The CPU model from /proc/cpuinfo ('unknown CPU' elsewhere)."""
+    try:
+        for line in Path("/proc/cpuinfo").read_text(encoding="utf-8").splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return "unknown CPU"
+
+
+def write_speed_to_card(
+    model_dir: Path, results: dict[str, dict], names: dict[str, str], threads: int, load: tuple[float, float]
+) -> None:
     """Record the figures in the model's pantau.json and re-render its README.md (and docs/model-card.md)."""
     from pantau.classifier.model_card import render_model_card
 
@@ -164,7 +180,10 @@ def write_speed_to_card(model_dir: Path, results: dict[str, dict], names: dict[s
         f"{names[mode]}: {r['posts_per_s']:.0f} posts/s over {r['posts']} posts, peak RSS {r['peak_rss_mb']:.0f} MB"
         + (f" ({r['posts_per_s'] / baseline:.1f}x the pipeline)" if baseline and mode != "pipeline" else "")
         for mode, r in results.items()
-    ] + [f"Measured with `python -m pantau.bench.classify` ({threads} threads, {os.cpu_count()} cores)."]
+    ] + [
+        f"Measured with `python -m pantau.bench.classify` ({threads} threads, {os.cpu_count()} cores, "
+        f"{cpu_name()}; 1-minute load average {load[0]:.1f} before and {load[1]:.1f} after)."
+    ]
     path.write_text(json.dumps(metadata, indent=2, ensure_ascii=False), encoding="utf-8")
     card = render_model_card(metadata)
     (model_dir / "README.md").write_text(card, encoding="utf-8")

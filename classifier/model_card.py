@@ -57,8 +57,11 @@ def render_model_card(metadata: dict[str, Any]) -> str:
         out += ["## Tokenizer and pretraining", ""]
         out += [f"- {line}" for line in pretraining.get("description", [])]
         out += [""]
+    distillation = metadata.get("distillation") or {}
+    if distillation.get("teacher_training"):
+        training = distillation["teacher_training"]
     out += [
-        "## Fine-tuning",
+        "## Fine-tuning" + (" (the teacher)" if distillation else ""),
         "",
         f"- Rows: {training.get('train_rows')} train, {training.get('dev_rows')} dev "
         f"(data fingerprint `{metadata.get('data_fingerprint', '')[:16]}…`).",
@@ -68,6 +71,8 @@ def render_model_card(metadata: dict[str, Any]) -> str:
         f"noise augmentation probability {training.get('augment_probability')}.",
         "",
     ]
+    if distillation:
+        out += ["## Distillation", ""] + [f"- {line}" for line in distillation.get("description", [])] + [""]
     if corpus:
         out += ["## Data", ""] + [f"- {line}" for line in corpus.get("description", [])] + [""]
     if metrics:
