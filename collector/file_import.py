@@ -142,10 +142,16 @@ def iter_records(path: Path, file_format: str = "auto") -> Iterator[tuple[int, d
 
 
 def _wide_encoding(head: bytes) -> str | None:
-    """UTF-16 or UTF-32 named by the file's byte-order mark (Excel's "Unicode text" export), else None."""
-    if head.startswith((b"\xff\xfe\x00\x00", b"\x00\x00\xfe\xff")):
+    """UTF-16 or UTF-32 named by a byte-order mark (Excel's "Unicode text" export), else None.
+
+    The mark must be followed by the NUL bytes such text is full of, so a first line of stray bytes that
+    merely starts like a mark is reported as one bad line, not taken for the whole file's encoding.
+    """
+    body = head[4:] if head.startswith((b"\xff\xfe\x00\x00", b"\x00\x00\xfe\xff")) else head[2:]
+    wide_text = len(body) >= 2 and body.count(0) * 3 >= len(body)
+    if head.startswith((b"\xff\xfe\x00\x00", b"\x00\x00\xfe\xff")) and (wide_text or len(body) < 2):
         return "UTF-32"
-    if head.startswith((b"\xff\xfe", b"\xfe\xff")):
+    if head.startswith((b"\xff\xfe", b"\xfe\xff")) and (wide_text or len(body) < 2):
         return "UTF-16"
     return None
 
@@ -157,7 +163,7 @@ def iter_raw_records(path: Path, file_format: str = "auto") -> Iterator[tuple[in
     """
     chosen = detect_format(path, file_format)
     with path.open("rb") as handle:
-        encoding = _wide_encoding(handle.read(4))
+        encoding = _wide_encoding(handle.read(256))
         handle.seek(0)
         if encoding:
             yield 1, BadLine(1, f"the file is {encoding}; save it as UTF-8 and import it again")
