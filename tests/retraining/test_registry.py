@@ -42,7 +42,8 @@ def test_the_shipped_model_is_registered_as_current_on_first_use(rt_config, rt_e
     assert result.exit_code == 0, result.stderr
     shown = json.loads(result.stdout)
     assert shown["status"] == "candidate" and not shown["is_current"]
-    assert shown["metrics"]["test"]["macro_f1"] == 1.0
+    recorded = json.loads((tiny_models.good / "pantau.json").read_text(encoding="utf-8"))["metrics"]["test"]
+    assert shown["metrics"]["test"]["macro_f1"] == recorded["macro_f1"] > 0.9
     assert len(shown["data_fingerprint"]) == 64
     assert shown["base_model"] == str(tiny_models.pretrained)
     assert shown["params"]["training"]["learning_rate"] == 1e-3 and shown["params"]["labels"][0] == "login"
