@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -62,3 +62,14 @@ def pantau(*args: str, input: str | None = None) -> CommandResult:
     runner = CliRunner()
     result = runner.invoke(app, list(args), input=input, catch_exceptions=False)
     return CommandResult(result.exit_code, result.stdout, result.stderr)
+
+
+@dataclass
+class Verdict:
+    """A model verdict as record_verdicts takes it, for tests that store labels without a model."""
+
+    labels: list[str]
+    primary: str
+    confidence: float = 0.9
+    needs_review: bool = False
+    scores: dict[str, float] = field(default_factory=dict)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -17,19 +16,11 @@ from pantau.storage.label_counts import daily_label_counts, hour_index, hourly_l
 from pantau.storage.models import LabelCountHour, ModelCountHour, Post, PostLabel
 from pantau.storage.posts import upsert_posts
 from pantau.storage.retention import delete_older_than
+from support import Verdict
 
 LABELS = ["account_access", "app_error", "outage_performance", "not_complaint"]
 START = datetime(2026, 10, 1, 0, 7, tzinfo=UTC)
 JAKARTA = ZoneInfo("Asia/Jakarta")
-
-
-@dataclass
-class Verdict:
-    labels: list[str]
-    primary: str
-    confidence: float = 0.9
-    needs_review: bool = False
-    scores: dict[str, float] = field(default_factory=dict)
 
 
 def _store_and_classify(engine: Engine, count: int) -> None:

@@ -11,7 +11,6 @@ import csv
 import io
 import json
 import re
-from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from email import message_from_bytes, policy
 from pathlib import Path
@@ -27,7 +26,7 @@ from pantau.reports.digest import make_digest
 from pantau.storage.classifications import pending_posts, record_verdicts
 from pantau.storage.models import Post
 from pantau.storage.posts import upsert_posts
-from support import pantau
+from support import Verdict, pantau
 
 DAY = date(2026, 11, 12)
 HOSTILE = {
@@ -43,15 +42,6 @@ HOSTILE = {
     "markdown": "[klik](javascript:alert(1)) **tebal** `kode` # judul @everyone",
 }
 FORMULA_START = re.compile(r"^\s*[=+\-@\t\r\uff1d\uff0b\uff0d\uff20]")
-
-
-@dataclass
-class Verdict:
-    labels: list[str]
-    primary: str
-    confidence: float = 0.9
-    needs_review: bool = False
-    scores: dict[str, float] = field(default_factory=dict)
 
 
 def store_hostile_posts(engine: Engine, labels: list[str]) -> None:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -15,16 +14,7 @@ from pantau.collector.prepare import prepare_post
 from pantau.storage.classifications import pending_posts, record_verdicts, set_corrected_labels
 from pantau.storage.models import Post
 from pantau.storage.posts import upsert_posts
-from support import pantau
-
-
-@dataclass
-class Verdict:
-    labels: list[str]
-    primary: str
-    confidence: float = 0.9
-    needs_review: bool = False
-    scores: dict[str, float] = field(default_factory=dict)
+from support import Verdict, pantau
 
 
 def _store(engine, items: list[tuple[str, datetime, list[str]]]) -> None:  # type: ignore[no-untyped-def]
