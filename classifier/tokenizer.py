@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterable
 from pathlib import Path
 
-from tokenizers import Regex, Tokenizer, decoders, models, normalizers, pre_tokenizers, processors, trainers
+from tokenizers import Regex, Tokenizer, decoders, models, normalizers, pre_tokenizers, processors
 from transformers import PreTrainedTokenizerFast
+
+from pantau.classifier.wordpiece_vocab import learn_vocab
 
 SPECIAL_TOKENS = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]"]
 # Pictographs, dingbats, symbols and regional indicators: each emoji becomes its own pre-token.
@@ -16,8 +19,7 @@ EMOJI_PATTERN = (
 COMMON_EMOJIS = list("😡😤😠🤬😭😢😥😩😫😞😔🙏👍👎👏🙄😒😑😐🤔😅😂🤣😊😁🥰❤🔥💯✅❌⚠⏳💸💰📱🤦🤷😓😴🥲🫠🤡😱😰🆘")
 
 
-def build_wordpiece(texts: Iterable[str], *, vocab_size: int = 16000, min_frequency: int = 2) -> Tokenizer:
-    """Train a lowercase WordPiece model on `texts` (already cleaned)."""
+def _base_tokenizer() -> Tokenizer:
     tokenizer = Tokenizer(models.WordPiece(unk_token="[UNK]", max_input_chars_per_word=50))
     tokenizer.normalizer = normalizers.Sequence(
         [
@@ -33,16 +35,37 @@ def build_wordpiece(texts: Iterable[str], *, vocab_size: int = 16000, min_freque
         ]
     )
     tokenizer.decoder = decoders.WordPiece(prefix="##")
-    trainer = trainers.WordPieceTrainer(
+    return tokenizer
+
+
+def word_counts(tokenizer: Tokenizer, texts: Iterable[str]) -> Counter[str]:
+    """How often each pre-token occurs in `texts` after the tokenizer's own normalisation and pre-tokenisation."""
+    normalizer, pre_tokenizer = tokenizer.normalizer, tokenizer.pre_tokenizer
+    counts: Counter[str] = Counter()
+    for text in texts:
+        counts.update(word for word, _ in pre_tokenizer.pre_tokenize_str(normalizer.normalize_str(text)))
+    return counts
+
+
+def build_wordpiece(texts: Iterable[str], *, vocab_size: int = 16000, min_frequency: int = 2) -> Tokenizer:
+    """Train a lowercase WordPiece model on `texts` (already cleaned); the same input gives the same tokenizer."""
+    tokenizer = _base_tokenizer()
+    vocab = learn_vocab(
+        word_counts(tokenizer, texts),
         vocab_size=vocab_size,
         min_frequency=min_frequency,
         special_tokens=SPECIAL_TOKENS,
         limit_alphabet=600,
         initial_alphabet=COMMON_EMOJIS,
-        continuing_subword_prefix="##",
-        show_progress=False,
+        prefix="##",
     )
-    tokenizer.train_from_iterator(texts, trainer=trainer)
+    tokenizer.model = models.WordPiece(
+        vocab={token: index for index, token in enumerate(vocab)},
+        unk_token="[UNK]",
+        max_input_chars_per_word=50,
+        continuing_subword_prefix="##",
+    )
+    tokenizer.add_special_tokens(SPECIAL_TOKENS)
     cls_id, sep_id = tokenizer.token_to_id("[CLS]"), tokenizer.token_to_id("[SEP]")
     tokenizer.post_processor = processors.TemplateProcessing(
         single="[CLS] $A [SEP]",

@@ -66,7 +66,8 @@ def test_fifty_copies_of_one_complaint_do_not_fill_the_top_ten(rt_config, rt_eng
     assert result.exit_code == 0, result.stderr
     queue = json.loads(result.stdout)
     assert [item["post_id"] for item in queue] == order[:5]
-    assert queue[0]["similar_posts"] == 49 and queue[0]["near_labels"] == ["login", "payment"]
+    # Both margins are 0.01, so which comes first is decided by float rounding of the model's thresholds.
+    assert queue[0]["similar_posts"] == 49 and sorted(queue[0]["near_labels"]) == ["login", "payment"]
     csv_out = pantau("labels", "queue", "--limit", "3", "--format", "csv").stdout.splitlines()
     assert csv_out[0].startswith("post_id,score,") and len(csv_out) == 4
     assert "similar" in pantau("labels", "queue", "--limit", "3").stdout
