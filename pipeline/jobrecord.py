@@ -13,7 +13,7 @@ from sqlalchemy import Engine
 from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import Session
 
-from pantau.storage.jobruns import finish_job_run, start_job_run
+from pantau.storage.jobruns import close_interrupted_job_runs, finish_job_run, start_job_run
 from pantau.storage.locks import exclusive
 from pantau.storage.models import JobRun, utcnow
 
@@ -45,20 +45,22 @@ def record_job(engine: Engine, job_id: str, work: Callable[[], JobResult]) -> Jo
     """
     with ExitStack() as stack:
         try:
-            held = stack.enter_context(exclusive(engine, f"job:{job_id}"))
+            locked = held = stack.enter_context(exclusive(engine, f"job:{job_id}"))
         except SQLAlchemyError:
-            held = True  # the database is unreachable: the job runs, fails, and its run is kept for later
+            locked, held = False, True  # the database is unreachable: the job runs, fails, its run is kept for later
         if not held:
             log.info("job %s: another worker is running it; skipped", job_id)
             return JobResult(True, "skipped: another worker is running this job", {"skipped": True})
-        return _run_and_record(engine, job_id, work)
+        return _run_and_record(engine, job_id, work, locked=locked)
 
 
-def _run_and_record(engine: Engine, job_id: str, work: Callable[[], JobResult]) -> JobResult:
+def _run_and_record(engine: Engine, job_id: str, work: Callable[[], JobResult], *, locked: bool) -> JobResult:
     run: JobRun | None = None
     started = utcnow()
     try:
         with Session(engine) as session:
+            if locked and (interrupted := close_interrupted_job_runs(session, job_id)):
+                log.warning("job %s: %d earlier run(s) were interrupted; marked failed", job_id, interrupted)
             run = start_job_run(session, job_id)
         write_unrecorded(engine)
     except SQLAlchemyError as exc:

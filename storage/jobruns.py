@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlmodel import Session
 
 from pantau.storage.models import JobRun, utcnow
@@ -16,6 +16,23 @@ def start_job_run(session: Session, job_id: str) -> JobRun:
     session.commit()
     session.refresh(run)
     return run
+
+
+INTERRUPTED = "interrupted: the process stopped before the job finished (killed or crashed)"
+
+
+def close_interrupted_job_runs(session: Session, job_id: str) -> int:
+    """Mark runs of `job_id` still 'running' as failed (interrupted); returns how many.
+
+    Call only while holding the job's lock (storage.locks): the process that started such a run held it
+    too, so if it is free now that process is gone. The caller commits.
+    """
+    statement = (
+        update(JobRun)
+        .where(JobRun.job_id == job_id, JobRun.status == "running")
+        .values(status="failed", error=INTERRUPTED, finished_at=utcnow())
+    )
+    return int(session.execute(statement).rowcount or 0)  # type: ignore[attr-defined]
 
 
 def finish_job_run(
