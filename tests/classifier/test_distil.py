@@ -12,7 +12,7 @@ import torch
 from transformers import BertConfig, BertForSequenceClassification
 
 from pantau.classifier import distil as distil_module
-from pantau.classifier.distil import DistilParams, distil, distil_data, drop_layers, prune_ffn
+from pantau.classifier.distil import DistilParams, distil, distil_data, drop_layers, prune_ffn, spliced_posts
 from pantau.classifier.model import IssueClassifier
 from pantau.classifier.taxonomy import Taxonomy
 from pantau.classifier.train import fine_tune
@@ -75,6 +75,22 @@ def test_train_targets_mix_gold_and_teacher_and_unlabelled_are_teacher_only() ->
     assert (data.train_rows, data.unlabelled_rows) == (1, 1)
 
 
+def test_spliced_posts_join_the_start_of_one_train_post_to_the_end_of_another() -> None:
+    train = ["otp gak masuk dari pagi", "klaim jht belum cair juga", "server down lagi min", "cs gak bales dm"]
+    posts = spliced_posts(train, 20, seed=3)
+    assert posts == spliced_posts(train, 20, seed=3) != spliced_posts(train, 20, seed=4)
+    assert len(posts) == 20
+    for post in posts:
+        words = post.split()
+        assert any(
+            words[:cut] == first.split()[:cut] and words[cut:] and second.split()[-len(words[cut:]) :] == words[cut:]
+            for first in train
+            for second in train
+            if first != second
+            for cut in range(1, len(first.split()) + 1)
+        ), post
+
+
 @pytest.mark.slow
 def test_tiny_teacher_distils_into_a_smaller_loadable_student(
     tiny_checkpoint: Path,
@@ -99,13 +115,19 @@ def test_tiny_teacher_distils_into_a_smaller_loadable_student(
         return ["server down lagi min", "makasih infonya"]
 
     monkeypatch.setattr(distil_module, "unlabelled_pool", pool)
-    params = DistilParams(intermediate_size=32, epochs=1, batch_size=8, max_length=64)
+    second = fine_tune(
+        split["train"], split["dev"], taxonomy.labels, taxonomy.exclusive_label, tiny_checkpoint,
+        tmp_path / "teacher-2", epochs=1, batch_size=8, max_length=64, show_progress=False, seed=5,
+    )  # fmt: skip
+    params = DistilParams(intermediate_size=32, epochs=1, batch_size=8, max_length=64, mixed_posts=6)
     metadata = distil(
-        split, taxonomy.labels, taxonomy.exclusive_label, teacher, tmp_path / "student", params, {"reproduce": "x"}
-    )
+        split, taxonomy.labels, taxonomy.exclusive_label, teacher, tmp_path / "student", params, {"reproduce": "x"},
+        extra_teachers=[second],
+    )  # fmt: skip
     assert len(seen[0]) == 32, "dev and test texts are excluded from the unlabelled pool"
     assert metadata["architecture"]["intermediate_size"] == 32
-    assert metadata["training"]["unlabelled_rows"] == 2
+    assert metadata["training"]["unlabelled_rows"] == 2 and metadata["training"]["spliced_rows"] == 6
+    assert len(metadata["distillation"]["teacher_seeds"]) == 2
     assert {"dev", "test"} <= set(metadata["metrics"])
     card = (tmp_path / "student" / "README.md").read_text(encoding="utf-8")
     assert "## Distillation" in card
