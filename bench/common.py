@@ -51,6 +51,9 @@ def drop_database(url: str) -> None:
     if parsed.get_backend_name() == "sqlite":
         for suffix in ("", "-wal", "-shm"):
             Path(f"{parsed.database}{suffix}").unlink(missing_ok=True)
+        database = Path(str(parsed.database))
+        for lock in database.parent.glob(f"{database.name}.*.lock"):  # storage/locks.py's lock files
+            lock.unlink(missing_ok=True)
         return
     schema = parsed.query["options"].split("=", 1)[1]
     admin = create_engine(parsed.difference_update_query(["options"]), isolation_level="AUTOCOMMIT")

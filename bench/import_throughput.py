@@ -1,12 +1,15 @@
 """Import throughput through the real `pantau import`: posts/s and peak RSS at 100k and 1M posts.
 
 Usage: python -m pantau.bench.import_throughput [--posts 100000 1000000] [--backends sqlite postgresql]
-                                                [--workers auto|N] [--workdir /tmp/pantau-bench]
+                                                [--workers auto|N] [--modes auto bulk row-wise]
+                                                [--workdir /tmp/pantau-bench]
 
 Each import runs as its own `pantau import` process into a fresh database (a new SQLite file, or a
 new PostgreSQL schema), so its wall time, CPU time and peak RSS are its own. The same file is then
 imported a second time (every post already stored), as a rerun after a crash would. Input files
-come from bench/datagen.py and are kept in the work directory between runs.
+come from bench/datagen.py and are kept in the work directory between runs. On SQLite, `--modes bulk
+row-wise` imports each file both ways (`--bulk`: indexes rebuilt at the end; `--no-bulk`: kept up to
+date per post), side by side; `auto` lets `pantau import` choose, as users get it.
 Target: at least 20,000 posts/s on SQLite; peak RSS flat from 100k to 1M posts.
 """
 
@@ -56,8 +59,11 @@ def last_run_seconds(url: str) -> float:
     return seconds
 
 
-def run_import(path: Path, config: Path, workers: str) -> tuple[float, float, float, str]:
-    command = [str(PANTAU), "import", str(path), "--source", "bench"]
+MODE_FLAGS = {"auto": [], "bulk": ["--bulk"], "row-wise": ["--no-bulk"]}
+
+
+def run_import(path: Path, config: Path, workers: str, mode: str) -> tuple[float, float, float, str]:
+    command = [str(PANTAU), "import", str(path), "--source", "bench", *MODE_FLAGS[mode]]
     if workers != "auto":
         command += ["--workers", workers]
     environment = {**os.environ, "PANTAU_CONFIG": str(config)}
@@ -74,6 +80,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--backends", nargs="+", default=["sqlite", "postgresql"], choices=["sqlite", "postgresql"])
     parser.add_argument("--postgres-url", default=DEFAULT_POSTGRES)
     parser.add_argument("--workers", default="auto", help="auto, or a number of worker processes (0: in-process)")
+    parser.add_argument(
+        "--modes", nargs="+", default=["auto"], choices=list(MODE_FLAGS), help="SQLite import paths to measure"
+    )
     parser.add_argument("--workdir", type=Path, default=Path("/tmp/pantau-bench"))
     parser.add_argument("--no-rerun", action="store_true", help="skip the second import of the same file")
     args = parser.parse_args(argv)
@@ -81,40 +90,41 @@ def main(argv: list[str] | None = None) -> int:
     files = {posts: input_file(args.workdir, posts) for posts in args.posts}
     print(f"machine: {machine_note()}; workers: {args.workers}")
     header = (
-        f"{'backend':<11}{'posts':>10}{'run':>7}{'wall s':>8}{'posts/s':>9}{'in-run s':>10}{'posts/s':>9}"
+        f"{'backend':<11}{'mode':<9}{'posts':>10}{'run':>7}{'wall s':>8}{'posts/s':>9}{'in-run s':>10}{'posts/s':>9}"
         f"{'CPU s':>8}{'peak RSS MB':>13}"
     )
     rows: list[str] = []
-    peaks: dict[tuple[str, int], float] = {}
+    peaks: dict[tuple[str, str, int], float] = {}
     for backend in args.backends:
         for posts, path in files.items():
-            url = fresh_database(backend, args.workdir, args.postgres_url)
-            try:
-                upgrade(url)
-                config = write_config(args.workdir, url)
-                runs = ["first"] if args.no_rerun else ["first", "rerun"]
-                for label in runs:
-                    seconds, cpu, rss, summary = run_import(path, config, args.workers)
-                    in_run = last_run_seconds(url)
-                    peaks[(backend, posts)] = max(peaks.get((backend, posts), 0.0), rss)
-                    rows.append(
-                        f"{backend:<11}{posts:>10,}{label:>7}{seconds:>8.1f}{posts / seconds:>9,.0f}{in_run:>10.1f}"
-                        f"{posts / in_run:>9,.0f}{cpu:>8.1f}{rss:>13.0f}"
-                    )
-                    print(rows[-1], "|", summary, flush=True)
-                config.unlink()
-            finally:
-                drop_database(url)
+            for mode in args.modes if backend == "sqlite" else ["auto"]:
+                url = fresh_database(backend, args.workdir, args.postgres_url)
+                try:
+                    upgrade(url)
+                    config = write_config(args.workdir, url)
+                    runs = ["first"] if args.no_rerun else ["first", "rerun"]
+                    for label in runs:
+                        seconds, cpu, rss, summary = run_import(path, config, args.workers, mode)
+                        in_run = last_run_seconds(url)
+                        peaks[(backend, mode, posts)] = max(peaks.get((backend, mode, posts), 0.0), rss)
+                        rows.append(
+                            f"{backend:<11}{mode:<9}{posts:>10,}{label:>7}{seconds:>8.1f}{posts / seconds:>9,.0f}"
+                            f"{in_run:>10.1f}{posts / in_run:>9,.0f}{cpu:>8.1f}{rss:>13.0f}"
+                        )
+                        print(rows[-1], "|", summary, flush=True)
+                    config.unlink()
+                finally:
+                    drop_database(url)
     print()
     print(header)
     print("\n".join(rows))
-    for backend in args.backends:
-        sizes = sorted(posts for b, posts in peaks if b == backend)
+    for backend, mode in sorted({(b, m) for b, m, _ in peaks}):
+        sizes = sorted(posts for b, m, posts in peaks if (b, m) == (backend, mode))
         if len(sizes) >= 2:
             small, large = sizes[0], sizes[-1]
-            low, high = peaks[(backend, small)], peaks[(backend, large)]
+            low, high = peaks[(backend, mode, small)], peaks[(backend, mode, large)]
             print(
-                f"{backend}: peak RSS {low:.0f} MB at {small:,} vs {high:.0f} MB at {large:,} posts: "
+                f"{backend} ({mode}): peak RSS {low:.0f} MB at {small:,} vs {high:.0f} MB at {large:,} posts: "
                 f"x{high / low:.2f} for x{large / small:.0f} the posts"
             )
     print("wall s: the whole `pantau import` process; in-run s: its collection run (start-up and imports excluded)")

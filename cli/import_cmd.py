@@ -8,17 +8,9 @@ import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
 from pantau.cli.common import err, fail, get_engine, get_settings, out
-from pantau.pipeline.importer import import_file
+from pantau.pipeline.importer import count_lines, import_file
 
 SHOWN_BAD_LINES = 20
-
-
-def _count_lines(path: Path) -> int:
-    count = 0
-    with path.open("rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            count += block.count(b"\n")
-    return count
 
 
 def import_command(
@@ -28,6 +20,12 @@ def import_command(
     errors_file: Path | None = typer.Option(None, "--errors", help="Write every bad line number and reason here."),
     workers: int | None = typer.Option(
         None, "--workers", min=0, help="Processes parsing lines (default: one per spare core for big files; 0: none)."
+    ),
+    bulk: bool | None = typer.Option(
+        None,
+        "--bulk/--no-bulk",
+        help="SQLite: rebuild the post indexes after the import instead of updating them per post "
+        "(default: when the file has at least 50,000 lines and more lines than posts are stored).",
     ),
 ) -> None:
     """Import posts from a file; the same file imported twice stores each post once.
@@ -46,7 +44,7 @@ def import_command(
         fail("--source must be a name of 1 to 64 characters", 2)
     settings = get_settings()
     engine = get_engine(settings)
-    total = _count_lines(path)
+    total = count_lines(path)
     with Progress(
         TextColumn("importing"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(), console=err
     ) as progress:
@@ -58,6 +56,7 @@ def import_command(
             source,
             file_format=file_format,
             workers=workers,
+            bulk=bulk,
             on_progress=lambda done: progress.update(task, completed=done),
         )
         progress.update(task, completed=total)

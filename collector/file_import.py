@@ -17,7 +17,8 @@ from pantau.core.config import FileSource as FileSourceSettings
 from pantau.core.config import Settings
 from pantau.core.timeutil import parse_timestamp
 
-KNOWN_FIELDS = ("id", "text", "created_at", "author", "author_name", "url", "lang")
+KNOWN_FIELDS = frozenset(("id", "text", "created_at", "author", "author_name", "url", "lang"))
+OPTIONAL_FIELDS = ("author", "author_name", "url", "lang")
 MAX_LINE_BYTES = 1_000_000
 csv.field_size_limit(sys.maxsize)
 
@@ -43,29 +44,35 @@ def detect_format(path: Path, declared: str = "auto") -> str:
 
 def record_to_post(record: dict[str, Any], default_tz: ZoneInfo) -> RawPost:
     """Validate one record; unknown fields are kept in raw. Raises ValueError naming the problem."""
-    missing = [name for name in ("id", "text", "created_at") if record.get(name) in (None, "")]
-    if missing:
+    get = record.get
+    external_id, text, created_at = get("id"), get("text"), get("created_at")
+    if external_id in (None, "") or text in (None, "") or created_at in (None, ""):
+        missing = [name for name in ("id", "text", "created_at") if get(name) in (None, "")]
         raise ValueError(f"missing {', '.join(missing)}")
-    if not isinstance(record["text"], str):
+    if not isinstance(text, str):
         raise ValueError("text must be a string")
-    external_id = record["id"]
     if isinstance(external_id, bool) or not isinstance(external_id, str | int):
         raise ValueError("id must be a string or an integer")
-    if len(str(external_id)) > 128:
+    external_id = str(external_id)
+    if len(external_id) > 128:
         raise ValueError("id longer than 128 characters")
-    optional = {}
-    for name in ("author", "author_name", "url", "lang"):
-        value = record.get(name)
-        if value is not None and not isinstance(value, str):
-            value = str(value)
-        optional[name] = value or None
+    author, author_name, url, lang = [_optional(get(name)) for name in OPTIONAL_FIELDS]
     return RawPost(
-        external_id=str(external_id).strip(),
-        text=record["text"],
-        created_at=parse_timestamp(record["created_at"], default_tz),
+        external_id=external_id.strip(),
+        text=text,
+        created_at=parse_timestamp(created_at, default_tz),
+        author=author,
+        author_name=author_name,
+        url=url,
+        lang=lang,
         raw={key: value for key, value in record.items() if key not in KNOWN_FIELDS},
-        **optional,
     )
+
+
+def _optional(value: Any) -> str | None:
+    if value is not None and not isinstance(value, str):
+        value = str(value)
+    return value or None
 
 
 def _decode(data: bytes) -> str:

@@ -122,11 +122,12 @@ _ISO = {"INDONESIAN": "id", "MALAY": "ms", "ENGLISH": "en"}
 
 def detect_language(text: str) -> str | None:
     """ISO 639-1 code ('id', 'en', 'ms') or None when the text has too few words to tell."""
-    words = [word.casefold() for word in _WORD.findall(text)]
+    # The words are ASCII letters, so lowering ASCII text first finds the same words, casefolded.
+    words = _WORD.findall(text.lower()) if text.isascii() else [word.casefold() for word in _WORD.findall(text)]
     if len(words) < 2:
         return None
-    indonesian = sum(word in _INDONESIAN_MARKERS for word in words)
-    english = sum(word in _ENGLISH_MARKERS for word in words)
+    indonesian = sum(map(_INDONESIAN_MARKERS.__contains__, words))
+    english = sum(map(_ENGLISH_MARKERS.__contains__, words))
     if indonesian >= 2 and indonesian >= 2 * english:
         return "id"
     if english >= 2 and english >= 2 * indonesian:

@@ -52,15 +52,27 @@ def simhash(text: str, *, key: str | None = None) -> int:
     return simhash_many([dedup_key(text) if key is None else key])[0]
 
 
+_SHINGLE_DIGESTS: dict[str, bytes] = {}
+"""Digests of recent word bigrams: common ones recur in post after post. Emptied when it reaches the limit."""
+SHINGLE_DIGESTS_LIMIT = 50_000
+
+
 def simhash_many(keys: list[str]) -> list[int]:
     """SimHash of many dedup keys at once: one vectorised bit count for the whole batch (bulk import)."""
     counts: list[int] = []
     digests: list[bytes] = []
+    known = _SHINGLE_DIGESTS
+    if len(known) >= SHINGLE_DIGESTS_LIMIT:
+        known.clear()
     for key in keys:
         tokens = key.split()
         shingles = tokens if len(tokens) < 2 else [f"{a} {b}" for a, b in itertools.pairwise(tokens)]
         counts.append(len(shingles))
-        digests.extend(_blake2b(shingle.encode("utf-8"), digest_size=8).digest() for shingle in shingles)
+        for shingle in shingles:
+            digest = known.get(shingle)
+            if digest is None:
+                digest = known[shingle] = _blake2b(shingle.encode("utf-8"), digest_size=8).digest()
+            digests.append(digest)
     if not digests:
         return [0] * len(keys)
     bits = np.unpackbits(np.frombuffer(b"".join(digests), dtype=np.uint8)).reshape(len(digests), 64)

@@ -24,13 +24,19 @@ NUMBER = "[NOMOR]"
 _SEPARATOR_CHARS = "\\s.,\\-_/()\u00a0\u00ad\u200b\u200c\u200d\u2060\ufeff\u2010-\u2015\u2212"
 _SEPARATOR = f"[{_SEPARATOR_CHARS}]"
 _DIGIT_RUN = re.compile(rf"\+?\(?\d(?:{_SEPARATOR}{{0,3}}\d)*")
+MIN_RUN = 8
+"""Shorter runs of digits are kept as they are."""
+_LONG_RUN_MARK = re.compile(rf"\d[\d{_SEPARATOR_CHARS}]{{{MIN_RUN - 3}}}")
+"""A run of MIN_RUN characters has a digit and MIN_RUN - 3 more digits or separators after at most `+(`: the
+costly scan is skipped for texts without one (most posts)."""
 _EMAIL = re.compile(
     r"[A-Za-z0-9._%+\-]+@[A-Za-z0-9\-]+(?:\.[A-Za-z0-9\-]+)*\.[A-Za-z]{2,}"
     r"|[A-Za-z0-9._%+\-]+\s?[(\[]at[)\]]\s?[A-Za-z0-9\-]+(?:\s?(?:[(\[]dot[)\]]|\.)\s?[A-Za-z]{2,})+",
     re.IGNORECASE,
 )
-_EMAIL_MARK = re.compile(r"@|[(\[]at[)\]]", re.IGNORECASE)
-"""Every e-mail pattern needs one of these: a cheap test that skips the costly scan for most posts."""
+_EMAIL_MARK = re.compile(r"[A-Za-z0-9._%+\-]@[A-Za-z0-9\-]|[(\[]at[)\]]", re.IGNORECASE)
+"""Every e-mail pattern needs one of these (an @ between address characters, not a mention's): a cheap test
+that skips the costly scan for most posts."""
 _DATE = r"\d{1,4}[\-/.]\d{1,2}[\-/.]\d{1,4}"
 _DATE_OR_TIME_GROUP = re.compile(rf"^(?:{_DATE}|\d{{1,2}}[.:]\d{{2}})$")
 _DATE_GROUP = re.compile(rf"^{_DATE}$")
@@ -113,11 +119,13 @@ def mask_pii(text: str) -> str:
     if not text:
         return text
     masked = _EMAIL.sub(EMAIL, text) if _EMAIL_MARK.search(text) else text
+    if not _LONG_RUN_MARK.search(masked):
+        return masked
     pieces: list[str] = []
     position = 0
     for match in _DIGIT_RUN.finditer(masked):
         run = match.group(0)
-        if len(run) < 8:
+        if len(run) < MIN_RUN:
             continue
         pieces.append(masked[position : match.start()])
         pieces.append(_mask_run(run, masked[max(0, match.start() - 30) : match.start()]))

@@ -93,12 +93,13 @@ def commit_page(
     watermark: str | None = None,
     cursor: dict[str, Any] | None = None,
     near_duplicates: bool = False,
+    link_copies: bool = True,
 ) -> None:
     """Store a prepared page, the source state it leaves behind and the run's counts in one transaction."""
     for external_id, reason in prepared.failures:
         log.warning("%s: skipped post %s: %s", source_name, external_id, reason)
     with Session(engine) as session:
-        result = upsert_posts(session, prepared.rows)
+        result = upsert_posts(session, prepared.rows, link_copies=link_copies)
         counts = {"dropped_non_indonesian": prepared.dropped_non_indonesian, "copies_linked": result.linked_copies}
         if near_duplicates:
             counts["near_duplicates_linked"] = link_near_duplicates(session, result.inserted_ids)

@@ -6,6 +6,7 @@ import re
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
 
 _RELATIVE = re.compile(r"^(\d+)\s*([hdwm])$")
+_EPOCH = re.compile(r"\d{9,13}(\.\d+)?")
 
 
 def parse_timestamp(value: object, default_tz: tzinfo) -> datetime:
@@ -22,7 +23,7 @@ def parse_timestamp(value: object, default_tz: tzinfo) -> datetime:
         text = value.strip()
         if not text:
             raise ValueError("empty timestamp")
-        if re.fullmatch(r"\d{9,13}(\.\d+)?", text):
+        if _EPOCH.fullmatch(text):
             return parse_timestamp(float(text), default_tz)
         if text.endswith(("Z", "z")):
             text = text[:-1] + "+00:00"

@@ -9,6 +9,8 @@ from sqlalchemy import Engine, create_engine, event, inspect
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, OperationalError, SQLAlchemyError
 
+from pantau.storage.bulk_load import finish_interrupted_load
+
 MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
 
 
@@ -91,6 +93,7 @@ def upgrade(engine: Engine, revision: str = "head") -> None:
 
     check_connection(engine)
     try:
+        finish_interrupted_load(engine)  # migrations expect every index of the post table in place
         command.upgrade(alembic_config(engine), revision)
     except SQLAlchemyError as exc:
         reason = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
@@ -111,7 +114,7 @@ def head_revision() -> str | None:
 
 
 def ensure_schema(engine: Engine) -> None:
-    """Refuse to work on a database that was never upgraded or is behind the code."""
+    """Refuse to work on a database that was never upgraded or is behind the code; finish an interrupted bulk import."""
     check_connection(engine)
     read_only = _read_only_sqlite_file(engine)
     if read_only is not None:
@@ -123,3 +126,4 @@ def ensure_schema(engine: Engine) -> None:
         raise DatabaseError(f"the database {describe(engine)} has no Pantau schema; run `pantau db upgrade`")
     if current_revision(engine) != head_revision():
         raise DatabaseError(f"the database {describe(engine)} is behind this version; run `pantau db upgrade`")
+    finish_interrupted_load(engine)

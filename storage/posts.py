@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from functools import lru_cache
+from operator import itemgetter
 from typing import Any
 
 from sqlalchemy import JSON, DateTime, func, select, update
@@ -37,11 +38,12 @@ def _insert_statement(session: Session):  # type: ignore[no-untyped-def]
     return module.insert(Post.__table__).on_conflict_do_nothing(index_elements=["source", "external_id"])
 
 
-def upsert_posts(session: Session, rows: Sequence[dict[str, Any]]) -> UpsertResult:
+def upsert_posts(session: Session, rows: Sequence[dict[str, Any]], *, link_copies: bool = True) -> UpsertResult:
     """Insert posts that are not stored yet; an existing (source, external_id) is left untouched.
 
     Rows are dictionaries of Post columns. The caller commits, together with whatever source state
-    the batch covers. Texts that repeat an earlier post are linked to its first occurrence.
+    the batch covers. Texts that repeat an earlier post are linked to its first occurrence, unless
+    `link_copies` is off (a bulk load links them all at its end: storage/bulk_load.py).
     """
     result = UpsertResult()
     if not rows:
@@ -62,13 +64,15 @@ def upsert_posts(session: Session, rows: Sequence[dict[str, Any]]) -> UpsertResu
         ]
     result.inserted_ids = sorted(post_id for post_id, _ in inserted)
     result.duplicates = len(rows) - len(inserted)
-    result.linked_copies = _link_copies(session, inserted)
+    result.linked_copies = _link_copies(session, inserted) if link_copies else 0
     return result
 
 
 def _sqlite_time(value: datetime) -> str:
     """The text SQLAlchemy's SQLite DATETIME stores (naive UTC with microseconds), so comparisons line up."""
-    return value.astimezone(UTC).replace(tzinfo=None).isoformat(" ", "microseconds")
+    if value.tzinfo is not UTC:
+        value = value.astimezone(UTC)
+    return value.replace(tzinfo=None).isoformat(" ", "microseconds")
 
 
 def _sqlite_value(value: Any) -> Any:
@@ -88,49 +92,88 @@ def _post_defaults() -> dict[str, Any]:
 
 
 @lru_cache(maxsize=1)
-def _sqlite_columns() -> tuple[tuple[tuple[str, Any], ...], tuple[tuple[str, Any], ...]]:
-    """Post columns (name, default) besides created_at, collected_at and raw: bound as they are, or converted."""
-    defaults = _post_defaults()
-    special = {"created_at", "collected_at", "raw"}
-    converted = {
+def _converted_columns() -> frozenset[str]:
+    """JSON and DateTime columns: SQLite is given their text."""
+    return frozenset(
         column.name
         for column in Post.__table__.columns
         if isinstance(column.type, JSON) or isinstance(getattr(column.type, "impl", column.type), DateTime)
-    }
-    plain = tuple((name, value) for name, value in defaults.items() if name not in special | converted)
-    other = tuple((name, value) for name, value in defaults.items() if name in converted - special)
-    return plain, other
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class _InsertPlan:
+    """The INSERT for rows with one set of keys, and how to turn such a row into its parameters."""
+
+    sql: str
+    plain: Callable[[dict[str, Any]], tuple[Any, ...]]
+    converted: tuple[str, ...]
+    constants: tuple[Any, ...]
+
+
+@lru_cache(maxsize=16)
+def _insert_plan(keys: frozenset[str]) -> _InsertPlan:
+    """Columns the rows carry are bound from them; the others get the model's default (NULL ones are left out)."""
+    defaults = _post_defaults()
+    special = ("created_at", "collected_at", "raw")
+    converted_columns = _converted_columns()
+    present = [name for name in defaults if name in keys and name not in special]
+    plain = [name for name in present if name not in converted_columns]
+    converted = tuple(name for name in present if name in converted_columns)
+    absent = [
+        name for name, value in defaults.items() if name not in keys and name not in special and value is not None
+    ]
+    names = [*special, *plain, *converted, *absent]
+    getter = itemgetter(*plain) if len(plain) > 1 else (lambda row: tuple(row[name] for name in plain))
+    sql = (
+        f"INSERT INTO post ({', '.join(names)}) VALUES ({', '.join('?' * len(names))}) "
+        "ON CONFLICT (source, external_id) DO NOTHING"
+    )
+    return _InsertPlan(sql, getter, converted, tuple(_sqlite_value(defaults[name]) for name in absent))
+
+
+def _sqlite_params(rows: list[dict[str, Any]], stamp_text: str) -> tuple[str, list[tuple[Any, ...]]]:
+    keys: set[str] = set().union(*rows)
+    plan = _insert_plan(frozenset(keys))
+    defaults = _post_defaults()
+    dumps, plain, converted, constants = json.dumps, plan.plain, plan.converted, plan.constants
+    params = []
+    for row in rows:
+        if len(row) != len(keys):
+            row = {**defaults, **row}
+        raw = row["raw"]
+        params.append(
+            (
+                _sqlite_time(row["created_at"]),
+                stamp_text,
+                dumps(raw, ensure_ascii=False) if raw else "{}",
+                *plain(row),
+                *[_sqlite_value(row[name]) for name in converted],
+                *constants,
+            )
+        )
+    return plan.sql, params
 
 
 def _sqlite_insert(session: Session, rows: list[dict[str, Any]]) -> list[tuple[int, str]]:
     """Bulk insert through the driver's executemany, which is several times faster than row-wise binds.
 
-    The batch shares one collected_at stamp, so the rows this call inserted are found again by their
-    (source, external_id) and that stamp; rows stored earlier keep their older stamp.
+    The insert holds SQLite's write lock from its first statement, so when every row is new they took the
+    ids after the largest one before, in order. Otherwise the rows this call inserted are found again by
+    their (source, external_id) and the batch's collected_at stamp; rows stored earlier keep their older stamp.
     """
-    plain, converted = _sqlite_columns()
     stamp_text = _sqlite_time(utcnow())
-    dumps = json.dumps
-    params = [
-        (
-            _sqlite_time(row["created_at"]),
-            stamp_text,
-            dumps(row["raw"], ensure_ascii=False) if row.get("raw") else "{}",
-            *[row.get(name, default) for name, default in plain],
-            *[_sqlite_value(row.get(name, default)) for name, default in converted],
-        )
-        for row in rows
-    ]
-    names = ["created_at", "collected_at", "raw", *(name for name, _ in plain), *(name for name, _ in converted)]
-    sql = (
-        f"INSERT INTO post ({', '.join(names)}) VALUES ({', '.join('?' * len(names))}) "
-        "ON CONFLICT (source, external_id) DO NOTHING"
-    )
-    cursor = session.connection().connection.driver_connection.cursor()  # type: ignore[union-attr]
-    with deferred_indexing(session.connection()):  # the text index in one statement, not row by row
+    sql, params = _sqlite_params(rows, stamp_text)
+    connection = session.connection()
+    cursor = connection.connection.driver_connection.cursor()  # type: ignore[union-attr]
+    with deferred_indexing(connection):  # the text index in one statement, not row by row
+        last_id = cursor.execute("SELECT max(id) FROM post").fetchone()[0] or 0
         cursor.executemany(sql, params)
-    if cursor.rowcount == 0:
+        added = cursor.rowcount
+    if added == 0:
         return []
+    if added == len(rows) and cursor.execute("SELECT max(id) FROM post").fetchone()[0] == last_id + added:
+        return [(last_id + offset, row.get("content_hash") or "") for offset, row in enumerate(rows, start=1)]
     found: list[tuple[int, str]] = []
     by_source: dict[str, list[str]] = {}
     for row in rows:

@@ -82,9 +82,11 @@ def text_condition(search: TextSearch, dialect: str) -> ColumnElement[bool]:
     return Post.text_redacted.ilike(like_pattern(search.text))
 
 
+# CROSS JOIN keeps post_fts_pending the outer loop: with a plain JOIN, SQLite moves `id > 0` onto post and walks
+# the whole post table for every batch.
 INDEX_PENDING = (
     "INSERT INTO post_fts (rowid, text_redacted) "
-    "SELECT post.id, post.text_redacted FROM post_fts_pending AS pending JOIN post ON post.id = pending.id "
+    "SELECT post.id, post.text_redacted FROM post_fts_pending AS pending CROSS JOIN post ON post.id = pending.id "
     "WHERE pending.id > 0"
 )
 
