@@ -199,8 +199,12 @@ def measure(path: Path, repeat: int, explain: bool) -> list[tuple[str, float, fl
         ("text search 'JHT' + label, least confident", "q=JHT&label=claims_payments&sort=least_confident"),
         ("text search rare tag '#996' + source, all", "q=%23996&source=x_jmo&status=all"),
         ("text search, deep keyset page (all, 500k in)", f"q=gagal&status=all&cursor={deep_all}"),
-        ("text search 2 chars 'zq' (no index: scan)", "q=zq&status=all"),
+        ("text search 2 chars 'zq', no match (trigram range)", "q=zq&status=all"),
+        ("text search 2 chars 'al' (common: queue order)", "q=al&status=all"),
+        ("text search 1 char '#' + source (common)", "q=%23&source=x_jmo"),
         ("text search common 'gagal' + a label it never has", "q=gagal&label=customer_service"),
+        ("text search common 'gagal' + a big label it never has", "q=gagal&label=app_error"),
+        ("text search common 'gagal' + status it never has", "q=gagal&status=in_progress&source=play_jmo"),
     ]
     results = []
     headers = {"Authorization": f"Bearer {token}"}

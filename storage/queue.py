@@ -6,7 +6,7 @@ import base64
 import json
 import math
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any, Literal
 
@@ -16,9 +16,15 @@ from sqlmodel import Session
 
 from pantau.core.timeutil import to_utc
 from pantau.storage.models import Post, PostLabel
-from pantau.storage.text_search import TextSearch, plan_search, text_condition
+from pantau.storage.text_search import TextSearch, count_matches, plan_search, text_condition
 
 CursorKind = Literal["datetime", "float", "int"]
+PROBE_POSTS = 20_000
+"""A common search with other filters is first tried on this many of the newest posts."""
+DRIVE_MAX_ROWS = 250_000
+"""Starting from the text index's matches reads them all: worth it up to this many (~190 ms on this CPU)."""
+LABEL_ROW_COST = 2
+"""Starting from the label filter's posts costs about twice as much per row (each post is read and tested)."""
 
 
 class CursorError(ValueError):
@@ -145,8 +151,12 @@ def _apply_filters(
     dialect: str,
     sort_column: Any = None,
     search: TextSearch | None = None,
+    *,
+    drive_from_labels: bool = False,
 ) -> Select[Any]:
-    """`search` is the plan for filters.text (plan_search); without one the text is matched row by row."""
+    """`search` is the plan for filters.text (plan_search); without one the text is matched row by row.
+    `drive_from_labels` (SQLite) writes the label filter as `post.id IN (posts with the labels)`, which the
+    planner reads first, rather than a test on each post."""
 
     def column(attribute: Any) -> Any:
         # On SQLite, `+post.status` keeps the planner off every index but the sort column's: without
@@ -156,7 +166,9 @@ def _apply_filters(
         return _unindexed(attribute)
 
     conditions: list[ColumnElement[bool]] = []
-    if filters.labels:
+    if filters.labels and drive_from_labels:
+        conditions.append(Post.id.in_(select(PostLabel.post_id).where(PostLabel.label.in_(filters.labels))))
+    elif filters.labels:
         conditions.append(exists().where(PostLabel.post_id == Post.id, PostLabel.label.in_(filters.labels)))
     if filters.statuses:
         conditions.append(column(Post.status).in_(filters.statuses))
@@ -256,11 +268,16 @@ def list_queue(
     dialect = session.get_bind().dialect.name
     columns = (*_COLUMNS, Post.text) if with_original else _COLUMNS
     search = plan_search(session, filters.text) if filters.text else None
+    drive_from_labels = False
+    if search is not None and not search.from_index and dialect == "sqlite" and _narrowed(filters):
+        search, drive_from_labels = _plan_narrowed_search(session, filters, search, limit + 1)
     # A search with few matches starts from the text index (rowid IN matches) and sorts them; anything
     # else walks the sort column's index and stops after one page.
-    sort_indexed = search is None or not search.from_index
+    sort_indexed = (search is None or not search.from_index) and not drive_from_labels
     query = select(*columns, sort.column.label("sort_value"))
-    query = _apply_filters(query, filters, dialect, sort.column if sort_indexed else None, search)
+    query = _apply_filters(
+        query, filters, dialect, sort.column if sort_indexed else None, search, drive_from_labels=drive_from_labels
+    )
     query = _sorted(query, sort, after, indexed=sort_indexed or dialect != "sqlite").limit(limit + 1)
     result = session.execute(query).all()
     rows = [
@@ -273,6 +290,43 @@ def list_queue(
         last = result[limit - 1]
         next_cursor = encode_cursor(sort, last.sort_value, last.id)
     return QueuePage(rows=rows, next_cursor=next_cursor)
+
+
+def _narrowed(filters: QueueFilter) -> bool:
+    """Whether anything besides the text narrows the queue (statuses always do unless all are asked for)."""
+    return bool(
+        filters.labels or filters.sources or filters.statuses or filters.assignee or filters.since or filters.until
+        or filters.needs_review is not None or filters.min_confidence is not None
+        or filters.max_confidence is not None
+    )  # fmt: skip
+
+
+def _plan_narrowed_search(
+    session: Session, filters: QueueFilter, search: TextSearch, wanted: int
+) -> tuple[TextSearch, bool]:
+    """A common search narrowed by other filters, on SQLite: (search plan, drive from the label filter).
+
+    Walking the queue order stops after one page when the combination is common, but reads every post
+    when it is rare ("gagal" among customer-service posts). So probe the newest posts first; when too few of
+    them qualify, start from the smaller of the text index's matches and the label filter's posts (each
+    costs about its row count), or keep walking when both are large.
+    """
+    newest = session.execute(select(func.max(Post.id))).scalar_one() or 0
+    probe = _apply_filters(select(Post.id), filters, "sqlite", Post.id, search).where(Post.id > newest - PROBE_POSTS)
+    found = session.execute(select(func.count()).select_from(probe.limit(wanted).subquery())).scalar_one()
+    if found >= wanted:
+        return search, False
+    label_cost = math.inf
+    if filters.labels:  # a count over the (label, created_at) index: milliseconds even uncapped
+        rows = select(func.count()).select_from(PostLabel).where(PostLabel.label.in_(filters.labels))
+        label_cost = LABEL_ROW_COST * session.execute(rows).scalar_one()
+    text_cap = int(min(DRIVE_MAX_ROWS, label_cost))
+    text_cost = count_matches(session, search, text_cap) if search.match else math.inf
+    if min(text_cost, label_cost) > DRIVE_MAX_ROWS:
+        return search, False
+    if text_cost <= label_cost:
+        return replace(search, from_index=True), False
+    return search, True
 
 
 def iter_queue(

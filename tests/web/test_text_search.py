@@ -11,7 +11,7 @@ from sqlmodel import Session
 from starlette.testclient import TestClient
 from webdemo import DemoPost, login, make_user, store_posts
 
-from pantau.storage import text_search
+from pantau.storage import queue, text_search
 from pantau.storage.db import alembic_config, current_revision, head_revision, upgrade
 from pantau.storage.models import Post
 from pantau.storage.queue import SORT_KEYS, QueueFilter, list_queue
@@ -41,11 +41,15 @@ def auth(engine: Engine) -> dict[str, str]:
     return {"Authorization": f"Bearer {make_user(engine, 'siti', 'triager', token=True)}"}
 
 
-@pytest.fixture(params=["index", "walk"])
+@pytest.fixture(params=["index", "walk", "narrowed: from the index", "narrowed: from the labels"])
 def plan(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
-    """Both SQLite plans give the same answers: matches read from the index, or posts walked in queue order."""
-    if request.param == "walk":
+    """Every SQLite plan gives the same answers: matches read from the index, posts walked in queue order,
+    and for a search that other filters make rare, the index's matches or the label filter's posts first."""
+    if request.param != "index":
         monkeypatch.setattr(text_search, "INDEX_THRESHOLD", 0)
+    if request.param.startswith("narrowed"):
+        monkeypatch.setattr(queue, "PROBE_POSTS", 0)  # the probe finds nothing: the combination looks rare
+        monkeypatch.setattr(queue, "LABEL_ROW_COST", 0 if request.param.endswith("labels") else 10**9)
     return str(request.param)
 
 
@@ -77,6 +81,8 @@ def test_search_is_case_insensitive_substring_combined_with_filters_sorts_and_pa
     assert _ids(client, auth, "q=close+force") == []
     assert _ids(client, auth, "q=otp&source=play_jmo") == [p["d"]]
     assert _ids(client, auth, "q=otp&label=account_access") == [p["a"], p["d"]]
+    assert _ids(client, auth, "q=otp&label=claims_payments") == [], "a common word and a label it never has"
+    assert _ids(client, auth, "q=otp&label=account_access&source=play_jmo") == [p["d"]]
     assert _ids(client, auth, "q=otp&min_conf=0.6") == [p["a"], p["f"]]
     assert _ids(client, auth, "q=otp&sort=least_confident") == [p["d"], p["f"], p["a"]]
     assert _all_pages(client, auth, "q=otp") == [p["a"], p["d"], p["f"]]
@@ -84,12 +90,30 @@ def test_search_is_case_insensitive_substring_combined_with_filters_sorts_and_pa
     assert _ids(client, auth, "q=zzzz-nothing") == []
 
 
-def test_short_searches_scan_and_still_match(client: TestClient, posts: dict[str, int], auth: dict[str, str]) -> None:
-    p = posts
-    assert _ids(client, auth, "q=HP") == [p["d"]]
+SHORT_POSTS = [
+    DemoPost("s1", "ok", NOW - timedelta(days=20), ["not_complaint"]),
+    DemoPost("s2", "kesel 😡", NOW - timedelta(days=21), ["other_complaint"]),
+    DemoPost("s3", "Éh server", NOW - timedelta(days=22), ["outage_performance"]),
+]
+
+
+def test_short_searches_match_anywhere_in_the_text(
+    engine: Engine, client: TestClient, posts: dict[str, int], auth: dict[str, str], plan: str
+) -> None:
+    p = {**posts, **store_posts(engine, SHORT_POSTS)}
+    assert _ids(client, auth, "q=HP") == [p["d"]], "at the very end of the text"
     assert _ids(client, auth, "q=ot") == [p["a"], p["d"], p["f"]]
+    assert _ids(client, auth, "q=OK") == [p["s1"]], "the whole text"
+    newest_first = [*POSTS, *SHORT_POSTS]
+    assert _ids(client, auth, "q=k") == [p[post.external_id] for post in newest_first if "k" in post.text.lower()]
+    assert _ids(client, auth, "q=😡") == [p["s2"]]
+    assert _ids(client, auth, "q=zq") == []
     assert _ids(client, auth, "q=%25") == [p["e"]], "% is literal"
     assert _ids(client, auth, "q=_") == [p["e"]], "_ is literal"
+    if engine.dialect.name == "sqlite":  # PostgreSQL folds non-ASCII letters as its LC_CTYPE says
+        assert _ids(client, auth, "q=éh") == [p["s3"]]
+        with Session(engine) as session:
+            assert text_search.plan_search(session, "zq").from_index, "a rare short search is served by the index"
 
 
 @pytest.mark.parametrize(
