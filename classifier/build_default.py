@@ -101,20 +101,45 @@ def build_tokenizer_and_mlm(
 
 
 def distil_stage(
-    split: dict[str, list[dict]], taxonomy: Taxonomy, teacher: Path, work: Path, params: DistilParams, extra: dict
+    split: dict[str, list[dict]],
+    taxonomy: Taxonomy,
+    teachers: list[Path],
+    work: Path,
+    params: DistilParams,
+    extra: dict,
 ) -> Path:
-    """Distil the fine-tuned teacher into work/distil unless that was already done for the same inputs."""
+    """Distil the fine-tuned teachers into work/distil unless that was already done for the same inputs."""
     from pantau.classifier.distil import distil
 
-    teacher_meta = json.loads((teacher / "pantau.json").read_text(encoding="utf-8"))
-    fingerprint = teacher_meta.get("data_fingerprint"), [r["text"] for r in split["test"]]
-    key = _sha([teacher_meta.get("weights_sha256"), fingerprint, {**asdict(params), "threads": None}])
+    metas = [json.loads((teacher / "pantau.json").read_text(encoding="utf-8")) for teacher in teachers]
+    fingerprint = metas[0].get("data_fingerprint"), [r["text"] for r in split["test"]]
+    weights = [meta.get("weights_sha256") for meta in metas]
+    key = _sha([weights[0] if len(weights) == 1 else weights, fingerprint, {**asdict(params), "threads": None}])
     out = work / "distil"
     marker = work / "distil-stage.json"
     if not (_stage_done(marker, key) and (out / "pantau.json").is_file()):
-        distil(split, taxonomy.labels, taxonomy.exclusive_label, teacher, out, params, extra)
+        distil(split, taxonomy.labels, taxonomy.exclusive_label, teachers[0], out, params, extra, teachers[1:])
         marker.write_text(json.dumps({"key": key}), encoding="utf-8")
     return out
+
+
+def extra_teachers(
+    split: dict[str, list[dict]], taxonomy: Taxonomy, base: Path, work: Path, seeds: list[int], options: dict
+) -> list[Path]:
+    """More fine-tuned teachers from the same checkpoint with other seeds (reused when already trained here)."""
+    from pantau.classifier.train import data_fingerprint, fine_tune
+
+    fingerprint = data_fingerprint(split["train"], split["dev"])
+    teachers = []
+    for seed in seeds:
+        out = work / f"finetune-seed-{seed}"
+        meta_path = out / "pantau.json"
+        meta = json.loads(meta_path.read_text(encoding="utf-8")) if meta_path.is_file() else {}
+        if meta.get("data_fingerprint") != fingerprint or meta.get("training", {}).get("base_model") != str(base):
+            fine_tune(split["train"], split["dev"], taxonomy.labels, taxonomy.exclusive_label, base, out,
+                      seed=seed, **options)  # fmt: skip
+        teachers.append(out)
+    return teachers
 
 
 def comparison_notes(metrics: dict) -> list[str]:
@@ -192,6 +217,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--patience", type=int, default=3)
     parser.add_argument("--seed", type=int, default=13)
     parser.add_argument("--no-distil", action="store_true", help="ship the fine-tuned teacher, no distillation")
+    parser.add_argument("--teachers", type=int, default=1, help="fine-tuned BERT teachers (seeds seed, seed+1, …)")
     parser.add_argument("--distil-intermediate-size", type=int, default=DistilParams.intermediate_size)
     parser.add_argument("--distil-epochs", type=int, default=DistilParams.epochs)
     parser.add_argument("--distil-learning-rate", type=float, default=DistilParams.learning_rate)
@@ -234,11 +260,13 @@ def main(argv: list[str] | None = None) -> int:
         pretraining["extra_phase"] = summary
         base, finetune_dir = work / "mlm2", work / "finetune-extra"
     started = time.monotonic()
+    options = {
+        "epochs": args.epochs, "learning_rate": args.learning_rate, "batch_size": args.batch_size,
+        "patience": args.patience, "threads": args.threads, "test_rows": split["test"],
+    }  # fmt: skip
     finetuned = fine_tune(
-        split["train"], split["dev"], taxonomy.labels, taxonomy.exclusive_label, base, finetune_dir,
-        seed=args.seed, epochs=args.epochs, learning_rate=args.learning_rate, batch_size=args.batch_size,
-        patience=args.patience, threads=args.threads, test_rows=split["test"],
-        extra_metadata={"pretraining": pretraining, "corpus": corpus_facts(rows), "reproduce": REPRODUCE},
+        split["train"], split["dev"], taxonomy.labels, taxonomy.exclusive_label, base, finetune_dir, seed=args.seed,
+        extra_metadata={"pretraining": pretraining, "corpus": corpus_facts(rows), "reproduce": REPRODUCE}, **options,
     )  # fmt: skip
     minutes = round((time.monotonic() - started) / 60, 1)
     teacher_path = finetuned / "pantau.json"
@@ -253,7 +281,9 @@ def main(argv: list[str] | None = None) -> int:
             threads=args.threads,
         )  # fmt: skip
         facts = {"pretraining": pretraining, "corpus": corpus_facts(rows), "reproduce": REPRODUCE}
-        finetuned = distil_stage(split, taxonomy, finetuned, work, distil_params, facts)
+        seeds = [args.seed + i for i in range(1, args.teachers)]
+        teachers = [finetuned, *extra_teachers(split, taxonomy, base, work, seeds, options)]
+        finetuned = distil_stage(split, taxonomy, teachers, work, distil_params, facts)
         base_model = "fine-tuned teacher distilled by build_default (see Distillation)"
     metadata = ship(finetuned, args.output, split, taxonomy, base_model)
     for name in ("dev", "test"):
