@@ -203,7 +203,7 @@ def measure(path: Path, repeat: int, explain: bool) -> list[tuple[str, float, fl
         ("text search 2 chars 'al' (common: queue order)", "q=al&status=all"),
         ("text search 1 char '#' + source (common)", "q=%23&source=x_jmo"),
         ("text search common 'gagal' + a label it never has", "q=gagal&label=customer_service"),
-        ("text search common 'gagal' + a big label it never has", "q=gagal&label=app_error"),
+        ("text search common 'gagal' + a big label (app_error)", "q=gagal&label=app_error"),
         ("text search common 'gagal' + status it never has", "q=gagal&status=in_progress&source=play_jmo"),
     ]
     results = []
