@@ -32,8 +32,11 @@ class TfidfBaseline:
     def predict(self, texts: Sequence[str]) -> list[tuple[list[str], str]]:
         return [decode(row, self.labels, self.thresholds, self.exclusive_label) for row in self.scores(texts)]
 
-    def evaluate(self, rows: Sequence[dict]) -> dict[str, object]:
-        predicted = self.predict([row["text"] for row in rows])
+    def evaluate(
+        self, rows: Sequence[dict], predicted: Sequence[tuple[list[str], str]] | None = None
+    ) -> dict[str, object]:
+        if predicted is None:
+            predicted = self.predict([row["text"] for row in rows])
         return evaluate_predictions(
             [row["labels"] for row in rows],
             [labels for labels, _ in predicted],

@@ -10,6 +10,7 @@ from typing import Any
 from pantau.classifier.baseline import train_baseline
 from pantau.classifier.corpus import load_corpus
 from pantau.classifier.export import evaluate_model_dir
+from pantau.classifier.metrics import paired_bootstrap
 from pantau.classifier.model import IssueClassifier
 
 
@@ -99,6 +100,13 @@ def report_markdown(report: dict[str, Any]) -> str:
         lines.append(
             f"| {name} | {model[key]:.3f} | {baseline[key]:.3f} |" if baseline else f"| {name} | {model[key]:.3f} | - |"
         )
+    if gap := report.get("model_vs_baseline"):
+        lines += [
+            "",
+            f"Macro-F1 model − baseline: {gap['difference']:+.3f}; paired bootstrap over the posts "
+            f"({gap['resamples']} draws): 95% interval [{gap['low']:+.3f}, {gap['high']:+.3f}], model ahead in "
+            f"{gap['share_ahead']:.0%} of draws.",
+        ]
     lines += [
         "",
         "| label | support | P | R | F1 | baseline P | baseline R | baseline F1 |",
@@ -137,13 +145,23 @@ def run_evaluation(
     rows, skipped = read_labelled(data, classifier.labels, split)
     report: dict[str, Any] = {
         "model_version": classifier.version, "model_dir": str(classifier.model_dir), "data": str(data),
-        "split": split, "skipped_rows": skipped, "model": evaluate_model_dir(classifier, rows),
+        "split": split, "skipped_rows": skipped,
     }  # fmt: skip
+    predictions = classifier.predict([row["text"] for row in rows])
+    report["model"] = evaluate_model_dir(classifier, rows, predictions)
     if baseline_corpus is not None:
         train = [r for r in load_corpus(baseline_corpus, "train") if set(r["labels"]) <= set(classifier.labels)]
         dev = [r for r in load_corpus(baseline_corpus, "dev") if set(r["labels"]) <= set(classifier.labels)]
         baseline = train_baseline(train, dev, classifier.labels, classifier.exclusive_label)
-        report["baseline"] = baseline.evaluate(rows)
+        baseline_predictions = baseline.predict([row["text"] for row in rows])
+        report["baseline"] = baseline.evaluate(rows, baseline_predictions)
+        if rows:
+            report["model_vs_baseline"] = paired_bootstrap(
+                [row["labels"] for row in rows],
+                [p.labels for p in predictions],
+                [labels for labels, _ in baseline_predictions],
+                classifier.labels,
+            )
         report["baseline_description"] = (
             f"TF-IDF (word 1-2 + char 2-5 grams) + one-vs-rest logistic regression (C={baseline.C}), trained on "
             f"the {len(train)} train rows of {baseline_corpus.name}, thresholds tuned on its {len(dev)} dev rows"

@@ -22,9 +22,12 @@ from pantau.classifier.text import clean_text
 MAX_WEIGHTS_BYTES = 25 * 1024 * 1024
 
 
-def evaluate_model_dir(classifier: IssueClassifier, rows: Sequence[dict]) -> dict[str, Any]:
-    """Metrics of a loaded classifier on labelled rows (text, labels, primary)."""
-    predictions = classifier.predict([row["text"] for row in rows])
+def evaluate_model_dir(
+    classifier: IssueClassifier, rows: Sequence[dict], predictions: Sequence[Any] | None = None
+) -> dict[str, Any]:
+    """Metrics of a loaded classifier on labelled rows (text, labels, primary); `predictions` if already made."""
+    if predictions is None:
+        predictions = classifier.predict([row["text"] for row in rows])
     return evaluate_predictions(
         [row["labels"] for row in rows],
         [p.labels for p in predictions],

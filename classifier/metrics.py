@@ -55,3 +55,40 @@ def evaluate_predictions(
         "per_label": per_label,
         "confusion_matrix": {"labels": list(labels), "rows_gold_columns_predicted": matrix.tolist()},
     }
+
+
+def paired_bootstrap(
+    gold_sets: Sequence[Sequence[str]],
+    first_sets: Sequence[Sequence[str]],
+    second_sets: Sequence[Sequence[str]],
+    labels: Sequence[str],
+    *,
+    resamples: int = 2000,
+    seed: int = 0,
+) -> dict[str, float]:
+    """Macro-F1 of `first` minus `second` on posts resampled with replacement (both judged on the same draw).
+
+    Returns the observed difference, its 2.5th and 97.5th percentiles and the share of draws in which
+    `first` is ahead: how far the observed gap could come from which posts happened to be in the data.
+    """
+    gold = multi_hot(gold_sets, labels)
+    first, second = multi_hot(first_sets, labels), multi_hot(second_sets, labels)
+    weights = np.random.default_rng(seed).multinomial(len(gold), np.full(len(gold), 1 / len(gold)), size=resamples)
+    full = np.ones((1, len(gold)))
+
+    def macro(matrix: np.ndarray, predicted: np.ndarray) -> np.ndarray:
+        true_pos = matrix @ (gold * predicted)
+        wrong = matrix @ (np.abs(gold - predicted))
+        denominator = 2 * true_pos + wrong
+        f1 = np.divide(2 * true_pos, denominator, out=np.zeros_like(true_pos), where=denominator > 0)
+        return f1.mean(axis=1)
+
+    draws = macro(weights, first) - macro(weights, second)
+    low, high = np.percentile(draws, [2.5, 97.5])
+    return {
+        "difference": round(float((macro(full, first) - macro(full, second))[0]), 4),
+        "low": round(float(low), 4),
+        "high": round(float(high), 4),
+        "share_ahead": round(float(np.mean(draws > 0)), 4),
+        "resamples": resamples,
+    }

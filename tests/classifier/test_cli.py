@@ -45,7 +45,11 @@ def test_evaluate_writes_json_markdown_and_png_beside_the_baseline(small_corpus:
         assert 0 <= report[side]["macro_f1"] <= 1
         assert set(report[side]["per_label"]) == set(report["model"]["confusion_matrix"]["labels"])
     assert (output / "confusion_matrix.png").read_bytes()[:4] == b"\x89PNG"
-    assert "| macro-F1 |" in (output / "evaluation.md").read_text(encoding="utf-8")
+    markdown = (output / "evaluation.md").read_text(encoding="utf-8")
+    assert "| macro-F1 |" in markdown
+    gap = report["model_vs_baseline"]
+    assert abs(gap["difference"] - (report["model"]["macro_f1"] - report["baseline"]["macro_f1"])) < 2e-4
+    assert gap["low"] <= gap["difference"] <= gap["high"] and "paired bootstrap" in markdown
 
 
 def test_evaluate_rejects_a_file_without_labels(tmp_path: Path) -> None:
