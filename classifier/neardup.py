@@ -7,7 +7,6 @@ from collections.abc import Sequence
 
 import numpy as np
 from scipy import sparse
-from sklearn.feature_extraction.text import CountVectorizer
 
 NON_WORD_RE = re.compile(r"[^\w]+")
 
@@ -19,6 +18,8 @@ def normalise_for_matching(text: str) -> str:
 
 def shingle_matrix(texts: Sequence[str], n: int = 5) -> sparse.csr_matrix:
     """Binary row-per-text matrix of character n-gram sets."""
+    from sklearn.feature_extraction.text import CountVectorizer  # ~1 s to import: only when shingles are made
+
     vectoriser = CountVectorizer(analyzer="char", ngram_range=(n, n), binary=True, lowercase=False)
     padded = [f" {normalise_for_matching(t)} " for t in texts]
     return vectoriser.fit_transform(padded).astype(np.float32).tocsr()
