@@ -14,7 +14,8 @@ from sqlalchemy import case, func, select
 from sqlmodel import Session
 
 from pantau.core.config import Settings
-from pantau.storage.models import Post, PostLabel
+from pantau.storage.label_counts import hourly_label_counts
+from pantau.storage.models import Post
 
 
 @dataclass(slots=True)
@@ -69,23 +70,31 @@ def jensen_shannon(p: dict[str, float], q: dict[str, float]) -> float:
 
 
 def window_stats(session: Session, settings: Settings, start: datetime, end: datetime) -> WindowStats:
-    """Classified posts created in [start, end): counts, below-review share, mean confidence, label mix."""
+    """Classified posts created in [start, end): counts, below-review share, mean confidence, label mix.
+
+    One pass over the window's posts gives counts, confidence and model versions; the label mix comes
+    from the hourly label counts (whole hours) and post_label (the ragged edges).
+    """
     threshold = settings.classifier.review_threshold
-    in_window = (Post.created_at >= start, Post.created_at < end, Post.model_version.is_not(None))
-    posts, below, mean = session.execute(
-        select(func.count(), func.sum(case((Post.confidence < threshold, 1), else_=0)), func.avg(Post.confidence))
-        .where(*in_window)
-    ).one()  # fmt: skip
-    labels = session.execute(
-        select(PostLabel.label, func.count())
-        .where(PostLabel.created_at >= start, PostLabel.created_at < end, PostLabel.label.in_(settings.label_keys))
-        .group_by(PostLabel.label)
+    rows = session.execute(
+        select(
+            Post.model_version,
+            func.count(),
+            func.sum(case((Post.confidence < threshold, 1), else_=0)),
+            func.sum(Post.confidence),
+        )
+        .where(Post.created_at >= start, Post.created_at < end, Post.model_version.is_not(None))
+        .group_by(Post.model_version)
     ).all()
-    versions = session.execute(select(Post.model_version, func.count()).where(*in_window).group_by(Post.model_version))
+    posts = sum(int(count) for _, count, _, _ in rows)
+    confidence = sum(float(total or 0.0) for _, _, _, total in rows)
+    label_counts: dict[str, int] = {}
+    for (label, _), count in hourly_label_counts(session, start, end, settings.label_keys).items():
+        label_counts[label] = label_counts.get(label, 0) + count
     return WindowStats(
-        posts=int(posts or 0), below_review=int(below or 0), mean_confidence=float(mean or 0.0),
-        label_counts={label: int(count) for label, count in labels},
-        model_versions={str(version): int(count) for version, count in versions},
+        posts=posts, below_review=sum(int(below or 0) for _, _, below, _ in rows),
+        mean_confidence=confidence / posts if posts else 0.0, label_counts=label_counts,
+        model_versions={str(version): int(count) for version, count, _, _ in rows},
     )  # fmt: skip
 
 
