@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
 from pathlib import Path
 
 from sqlalchemy import Engine, select
@@ -11,7 +10,7 @@ from sqlmodel import Session
 
 from pantau.storage.classifications import pending_posts, record_verdicts
 from pantau.storage.models import Post
-from support import pantau, write_config
+from support import Verdict, pantau, write_config
 
 SECRETS = {
     "nik": "3174052301900007",
@@ -26,15 +25,6 @@ POSTS = [
     f"Sudah email ke {SECRETS['email']} belum dibalas, hp {SECRETS['phone_local']}",
     "Klaim JHT saya Rp 12.500.000 belum cair sejak 12-11-2026, error 500",
 ]
-
-
-@dataclass
-class Verdict:
-    labels: list[str]
-    primary: str
-    confidence: float = 0.9
-    needs_review: bool = False
-    scores: dict[str, float] = field(default_factory=lambda: {"verification_data": 0.9})
 
 
 def _import(tmp_path: Path) -> None:
@@ -109,7 +99,12 @@ def test_the_digest_shows_only_masked_text(tmp_path: Path, config_path: Path, en
     _import(tmp_path)
     with Session(engine) as session:
         pending = pending_posts(session)
-        record_verdicts(session, pending, [Verdict(["verification_data"], "verification_data")] * len(pending), "m1")
+        record_verdicts(
+            session,
+            pending,
+            [Verdict(["verification_data"], "verification_data", scores={"verification_data": 0.9})] * len(pending),
+            "m1",
+        )
         session.commit()
 
     for fmt in ("md", "html"):

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 import pytest
@@ -15,15 +14,7 @@ from pantau.collector.prepare import prepare_post
 from pantau.storage.classifications import pending_posts, record_verdicts, set_corrected_labels
 from pantau.storage.models import Classification, Post, PostLabel
 from pantau.storage.posts import upsert_posts
-
-
-@dataclass
-class FakeVerdict:
-    labels: list[str]
-    primary: str
-    confidence: float
-    needs_review: bool = False
-    scores: dict[str, float] = field(default_factory=dict)
+from support import Verdict
 
 
 def _row(external_id: str, text: str, hour: int = 9) -> dict:  # type: ignore[type-arg]
@@ -76,14 +67,14 @@ def test_reclassification_keeps_history_and_triage_labels_win(engine) -> None:  
         upsert_posts(session, [_row("1", "gak bisa login, OTP gak masuk")])
         session.commit()
         pending = pending_posts(session)
-        record_verdicts(session, pending, [FakeVerdict(["app_error"], "app_error", 0.55, True)], "m1")
+        record_verdicts(session, pending, [Verdict(["app_error"], "app_error", 0.55, True)], "m1")
         session.commit()
         assert pending_posts(session) == []
         post = session.execute(select(Post)).scalar_one()
         set_corrected_labels(session, post, ["account_access"])
         session.commit()
         again = pending_posts(session, not_version="m2")
-        record_verdicts(session, again, [FakeVerdict(["app_error", "outage_performance"], "app_error", 0.7)], "m2")
+        record_verdicts(session, again, [Verdict(["app_error", "outage_performance"], "app_error", 0.7)], "m2")
         session.commit()
         history = session.execute(select(Classification).order_by(Classification.id)).scalars().all()
         labels = session.execute(select(PostLabel.label, PostLabel.origin)).all()
@@ -99,14 +90,14 @@ def test_withdrawn_correction_hands_the_labels_back_to_the_model(engine) -> None
         upsert_posts(session, [_row("1", "server down dari pagi")])
         session.commit()
         pending = pending_posts(session)
-        record_verdicts(session, pending, [FakeVerdict(["app_error"], "app_error", 0.6)], "m1")
+        record_verdicts(session, pending, [Verdict(["app_error"], "app_error", 0.6)], "m1")
         post = session.execute(select(Post)).scalar_one()
         set_corrected_labels(session, post, ["outage_performance"])
         session.commit()
         set_corrected_labels(session, post, None)
         session.commit()
         again = pending_posts(session, not_version="m2")
-        record_verdicts(session, again, [FakeVerdict(["outage_performance"], "outage_performance", 0.9)], "m2")
+        record_verdicts(session, again, [Verdict(["outage_performance"], "outage_performance", 0.9)], "m2")
         session.commit()
         assert session.execute(select(Post.corrected_labels)).scalar_one() is None
         assert session.execute(select(PostLabel.label, PostLabel.origin)).all() == [("outage_performance", "model")]

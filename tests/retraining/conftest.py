@@ -23,7 +23,7 @@ from pantau.storage.classifications import pending_posts, record_verdicts
 from pantau.storage.db import make_engine, upgrade
 from pantau.storage.models import Post
 from pantau.storage.posts import upsert_posts
-from support import write_config
+from support import Verdict, write_config
 
 LABELS = ["login", "payment", "outage", "not_complaint"]
 TAXONOMY = [
@@ -202,21 +202,12 @@ def rt_engine(rt_settings: Settings) -> Iterator[Engine]:
     engine.dispose()
 
 
-@dataclass
-class Verdict:
-    labels: list[str]
-    primary: str
-    scores: dict[str, float]
-    confidence: float
-    needs_review: bool = False
-
-
 def verdict(scores: dict[str, float], review_threshold: float = 0.6) -> Verdict:
     """A model verdict from label scores (labels at or above 0.5, else the best one)."""
     chosen = [label for label, score in sorted(scores.items(), key=lambda kv: -kv[1]) if score >= 0.5]
     chosen = chosen or [max(scores, key=scores.__getitem__)]
     confidence = scores[chosen[0]]
-    return Verdict(chosen, chosen[0], scores, confidence, confidence < review_threshold)
+    return Verdict(chosen, chosen[0], confidence, confidence < review_threshold, scores)
 
 
 StorePosts = Callable[..., list[int]]

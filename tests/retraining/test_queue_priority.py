@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import select
@@ -15,15 +14,7 @@ from pantau.storage.classifications import pending_posts, record_verdicts
 from pantau.storage.models import Post
 from pantau.storage.posts import upsert_posts
 from pantau.storage.queue import SORT_KEYS, QueueFilter, list_queue
-
-
-@dataclass
-class Verdict:
-    labels: list[str]
-    primary: str
-    confidence: float
-    needs_review: bool = False
-    scores: dict[str, float] = field(default_factory=dict)
+from support import Verdict
 
 
 def test_worth_labelling_order_puts_unsure_posts_first_and_skips_the_rest(settings, engine) -> None:  # type: ignore[no-untyped-def]

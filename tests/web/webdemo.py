@@ -9,7 +9,7 @@ import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 
 import uvicorn
@@ -24,18 +24,10 @@ from pantau.storage.classifications import PendingPost, record_verdicts
 from pantau.storage.models import Post
 from pantau.storage.posts import upsert_posts
 from pantau.storage.users import add_user, issue_token
+from support import Verdict
 
 MODEL_VERSION = "indobert-jmo-2026.11"
 PASSWORD = "correct horse battery"
-
-
-@dataclass
-class Verdict:
-    labels: list[str]
-    primary: str
-    confidence: float = 0.9
-    needs_review: bool = False
-    scores: dict[str, float] = field(default_factory=dict)
 
 
 @dataclass
