@@ -215,7 +215,7 @@ def train_epoch(
     from tqdm.auto import tqdm
 
     from pantau.classifier.augment import noisy_variant
-    from pantau.classifier.train import _batches
+    from pantau.classifier.train import _batches, apply_gradients
 
     optimizer, schedule = optim
     model.train()
@@ -229,11 +229,7 @@ def train_epoch(
         batch = tokenizer(texts, truncation=True, max_length=params.max_length, padding=True, return_tensors="pt")
         logits = model(**batch).logits
         loss = nn.functional.binary_cross_entropy_with_logits(logits, torch.from_numpy(data.targets[rows]))
-        loss.backward()
-        torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
-        optimizer.step()
-        schedule.step()
-        optimizer.zero_grad(set_to_none=True)
+        apply_gradients(model, loss, optimizer, schedule)
         losses.append(loss.item())
         bar.set_postfix(loss=f"{np.mean(losses[-50:]):.4f}")
     return float(np.mean(losses))

@@ -22,6 +22,7 @@ from transformers import (
 
 from pantau.classifier.augment import noisy_variant
 from pantau.classifier.text import clean_text
+from pantau.classifier.train import apply_gradients
 
 
 @dataclass(frozen=True)
@@ -122,11 +123,7 @@ def pretrain_mlm(
         encoded = tokenizer(_batch_texts(corpus, rng, params), truncation=True, max_length=params.max_length)
         batch = collator([{"input_ids": ids} for ids in encoded["input_ids"]])
         loss = _masked_loss(model, batch)
-        loss.backward()
-        torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
-        optimizer.step()
-        scheduler.step()
-        optimizer.zero_grad(set_to_none=True)
+        apply_gradients(model, loss, optimizer, scheduler)
         step += 1
         losses.append(round(loss.item(), 4))
         progress.update(1)

@@ -30,6 +30,15 @@ from pantau.classifier.text import clean_text
 CHECKPOINT_DIR = "checkpoint"
 
 
+def apply_gradients(model: Any, loss: Any, optimizer: Any, scheduler: Any) -> None:
+    """One optimisation step shared by fine-tuning, pretraining and distillation: clipped at norm 1."""
+    loss.backward()
+    torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+    optimizer.step()
+    scheduler.step()
+    optimizer.zero_grad(set_to_none=True)
+
+
 def data_fingerprint(train_rows: Sequence[dict], dev_rows: Sequence[dict]) -> str:
     """sha256 of the exact training and dev rows (text, labels, primary) in order."""
     digest = hashlib.sha256()
@@ -182,11 +191,7 @@ def fine_tune(
             batch = tokenizer(texts, truncation=True, max_length=max_length, padding=True, return_tensors="pt")
             target = torch.from_numpy(train_targets[rows]).to(device)
             loss = model(**batch.to(device), labels=target).loss
-            loss.backward()
-            torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
-            optimizer.step()
-            scheduler.step()
-            optimizer.zero_grad(set_to_none=True)
+            apply_gradients(model, loss, optimizer, scheduler)
             running.append(loss.item())
             bar.set_postfix(loss=f"{np.mean(running[-20:]):.4f}")
         dev_logits = predict_logits(model, tokenizer, dev_texts, max_length, device)
