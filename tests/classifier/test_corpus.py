@@ -111,3 +111,32 @@ def test_build_command_writes_corpus_and_stats(corpus_dir: Path, capsys: pytest.
         )
         == 1
     )
+
+
+def test_challenge_set_is_held_apart_from_the_corpus(corpus_dir: Path) -> None:
+    challenge = corpus_dir / "challenge"
+    challenge.mkdir()
+    (challenge / "x-replies.tsv").write_text(
+        "login\tjmo\tOTP gak masuk udah sejam\n"  # the same post as one in the corpus
+        "payment\tsamsat\tpembayaran pajak motor nomor 9 gagal terus di aplikasi samsat!\n"  # a near-duplicate
+        "none\tkai\tkereta pagi ini tepat waktu, mantap\n"
+        "payment,login\tpln\ttoken listrik kepotong dua kali trus akun ke-logout sendiri\n"
+        "bogus\tpln\tan unknown label\n",
+        encoding="utf-8",
+    )
+    args = ["build", "--corpus-dir", str(corpus_dir), "--labels", "login,payment,none", "--exclusive-label", "none"]
+    assert main(args) == 0
+
+    corpus = [json.loads(line) for line in (corpus_dir / "corpus.jsonl").read_text(encoding="utf-8").splitlines()]
+    held = [json.loads(line) for line in (corpus_dir / "challenge.jsonl").read_text(encoding="utf-8").splitlines()]
+    assert [row["text"] for row in held] == [
+        "kereta pagi ini tepat waktu, mantap",
+        "token listrik kepotong dua kali trus akun ke-logout sendiri",
+    ]
+    assert {row["split"] for row in held} == {"challenge"}
+    assert held[1]["provenance"] == "challenge:x-replies.tsv:4"
+    assert held[1]["labels"] == ["payment", "login"] and held[1]["primary"] == "payment"
+    assert not {row["text"] for row in held} & {row["text"] for row in corpus}
+    stats = (corpus_dir / "STATS.md").read_text(encoding="utf-8")
+    assert "2 posts from `challenge/*.tsv`; 2 dropped" in stats
+    assert "x-replies.tsv:5: unknown label(s) bogus" in stats
