@@ -24,6 +24,7 @@ from pantau.classifier.taxonomy import Taxonomy
 
 PACKAGE_ROOT = Path(__file__).resolve().parent.parent
 REPRODUCE = "python -m pantau.classifier.build_default"
+HELD_OUT = ("dev", "test", "challenge")
 
 
 def _sha(items: object) -> str:
@@ -123,6 +124,30 @@ def distil_stage(
     return out
 
 
+def teacher_stage(
+    split: dict[str, list[dict]], taxonomy: Taxonomy, base: Path, out: Path, seed: int, options: dict, facts: dict
+) -> Path:
+    """Fine-tune the teacher into `out` unless it already holds one from the same data, checkpoint and options."""
+    from pantau.classifier.train import data_fingerprint, fine_tune
+
+    defining = {k: v for k, v in options.items() if k not in ("threads", "test_rows")}
+    weights = hashlib.sha256((base / "model.safetensors").read_bytes()).hexdigest()
+    key = _sha([data_fingerprint(split["train"], split["dev"]), weights, seed, defining])
+    marker = out.parent / f"{out.name}-stage.json"
+    if _stage_done(marker, key) and (out / "pantau.json").is_file():
+        return out
+    started = time.monotonic()
+    fine_tune(
+        split["train"], split["dev"], taxonomy.labels, taxonomy.exclusive_label, base, out, seed=seed,
+        extra_metadata=facts, **options,
+    )  # fmt: skip
+    metadata = json.loads((out / "pantau.json").read_text(encoding="utf-8"))
+    metadata["training"]["minutes"] = round((time.monotonic() - started) / 60, 1)
+    (out / "pantau.json").write_text(json.dumps(metadata, indent=2, ensure_ascii=False), encoding="utf-8")
+    marker.write_text(json.dumps({"key": key}), encoding="utf-8")
+    return out
+
+
 def extra_teachers(
     split: dict[str, list[dict]], taxonomy: Taxonomy, base: Path, work: Path, seeds: list[int], options: dict
 ) -> list[Path]:
@@ -142,40 +167,70 @@ def extra_teachers(
     return teachers
 
 
+COMPARISON_PREFIX = "Against the TF-IDF + logistic-regression baseline"
+
+
 def comparison_notes(metrics: dict) -> list[str]:
-    """One line comparing the shipped model with the TF-IDF baseline on dev and test."""
-    baseline = metrics["baseline_tfidf"]
-    parts = [
-        f"{name} macro-F1 {metrics[name]['macro_f1']:.3f} vs {baseline[name]['macro_f1']:.3f} "
-        f"({metrics[name]['macro_f1'] - baseline[name]['macro_f1']:+.3f})"
-        for name in ("dev", "test")
-        if name in metrics and name in baseline
-    ]
-    return [
-        "Against the TF-IDF + logistic-regression baseline (same train split, same dev tuning, same decoding): "
-        + "; ".join(parts)
-        + "."
-    ]
+    """Lines comparing the model with the TF-IDF baseline on each split, with bootstrap intervals where known."""
+    baseline, bootstrap = metrics["baseline_tfidf"], metrics.get("model_vs_baseline", {})
+    parts = []
+    for name in HELD_OUT:
+        if name not in metrics or name not in baseline:
+            continue
+        part = (
+            f"{name} macro-F1 {metrics[name]['macro_f1']:.3f} vs {baseline[name]['macro_f1']:.3f} "
+            f"({metrics[name]['macro_f1'] - baseline[name]['macro_f1']:+.3f}"
+        )
+        if name in bootstrap:
+            b = bootstrap[name]
+            interval = f"[{b['low']:+.3f}, {b['high']:+.3f}]"
+            part += f"; 95% bootstrap interval {interval}, ahead in {b['share_ahead']:.0%} of draws"
+        parts.append(part + ")")
+    return [f"{COMPARISON_PREFIX} (same train split, same dev tuning, same decoding): " + "; ".join(parts) + "."]
 
 
-def ship(model_dir: Path, output: Path, split: dict[str, list[dict]], taxonomy: Taxonomy, base_model: str) -> dict:
-    """Add the TF-IDF baseline's figures and notes to the model's metadata and card, copy it to `output`."""
+def describe(model_dir: Path, split: dict[str, list[dict]], taxonomy: Taxonomy, base_model: str | None) -> dict:
+    """Score the model and the TF-IDF baseline on dev, test and the challenge set; rewrite pantau.json and README."""
     from pantau.classifier.baseline import train_baseline
+    from pantau.classifier.evaluate import side_by_side
+    from pantau.classifier.model import IssueClassifier
     from pantau.classifier.model_card import render_model_card
 
     baseline = train_baseline(split["train"], split["dev"], taxonomy.labels, taxonomy.exclusive_label)
     metadata_path = model_dir / "pantau.json"
     metadata = json.loads(metadata_path.read_text(encoding="utf-8"))
-    metadata["base_model"] = base_model
-    metadata["metrics"]["baseline_tfidf"] = {name: baseline.evaluate(split[name]) for name in ("dev", "test")}
-    metadata["notes"] = comparison_notes(metadata["metrics"])
+    if base_model:
+        metadata["base_model"] = base_model
+    classifier = IssueClassifier.load(model_dir)
+    metadata["metrics"]["baseline_tfidf"], metadata["metrics"]["model_vs_baseline"] = {}, {}
+    for name in (name for name in HELD_OUT if split.get(name)):
+        model_metrics, baseline_metrics, bootstrap = side_by_side(classifier, split[name], baseline)
+        metadata["metrics"][name] = model_metrics
+        metadata["metrics"]["baseline_tfidf"][name] = baseline_metrics
+        metadata["metrics"]["model_vs_baseline"][name] = bootstrap
+    if split.get("challenge"):
+        lines = [line for line in metadata["corpus"]["description"] if not line.startswith(CHALLENGE_PREFIX)]
+        metadata["corpus"]["description"] = [*lines, challenge_facts(split["challenge"])]
+    kept = [note for note in metadata.get("notes", []) if not note.startswith(COMPARISON_PREFIX)]
+    metadata["notes"] = comparison_notes(metadata["metrics"]) + kept
     metadata_path.write_text(json.dumps(metadata, indent=2, ensure_ascii=False), encoding="utf-8")
     (model_dir / "README.md").write_text(render_model_card(metadata), encoding="utf-8")
+    return metadata
+
+
+def publish_card(model_dir: Path) -> None:
+    """The shipped model's card is also docs/model-card.md."""
+    if model_dir.resolve() == (PACKAGE_ROOT / "classifier" / "default_model").resolve():
+        shutil.copyfile(model_dir / "README.md", PACKAGE_ROOT / "docs" / "model-card.md")
+
+
+def ship(model_dir: Path, output: Path, split: dict[str, list[dict]], taxonomy: Taxonomy, base_model: str) -> dict:
+    """Describe the model against the TF-IDF baseline, then copy it to `output`."""
+    metadata = describe(model_dir, split, taxonomy, base_model)
     if output.exists():
         shutil.rmtree(output)
     shutil.copytree(model_dir, output)
-    if output.resolve() == (PACKAGE_ROOT / "classifier" / "default_model").resolve():
-        (PACKAGE_ROOT / "docs" / "model-card.md").write_text(render_model_card(metadata), encoding="utf-8")
+    publish_card(output)
     return metadata
 
 
@@ -194,6 +249,18 @@ def corpus_facts(rows: list[dict]) -> dict:
             "early stopping, thresholds and temperature).",
         ],
     }
+
+
+CHALLENGE_PREFIX = "`data/corpus/challenge.jsonl`"
+
+
+def challenge_facts(rows: list[dict]) -> str:
+    return (
+        f"{CHALLENGE_PREFIX}: {len(rows)} posts written apart from the corpus by annotators who saw only the "
+        "annotation guide (X replies, Play Store reviews, keyword noise, forum posts and letters), minus any that "
+        "near-duplicate a corpus post. Never used for training, tuning or choosing a model: a check on posts "
+        "unlike the corpus's own."
+    )
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -221,22 +288,34 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--distil-intermediate-size", type=int, default=DistilParams.intermediate_size)
     parser.add_argument("--distil-epochs", type=int, default=DistilParams.epochs)
     parser.add_argument("--distil-learning-rate", type=float, default=DistilParams.learning_rate)
+    parser.add_argument("--distil-gold-weight", type=float, default=DistilParams.gold_weight,
+                        help="share of the gold labels in a train post's target (the rest: the teacher's)")  # fmt: skip
     parser.add_argument("--distil-mixed-posts", type=int, default=DistilParams.mixed_posts,
                         help="synthetic posts spliced from two train posts, labelled by the teacher")  # fmt: skip
     parser.add_argument(
-        "--threads", type=int, default=1, help="torch threads (1 is fastest when other work shares 2 cores)"
+        "--threads", type=int, default=2, help="torch threads (2 built the shipped model; other counts can differ)"
     )
+    parser.add_argument(
+        "--refresh-card", action="store_true",
+        help="train nothing: re-score the model in --output on dev, test and the challenge set and rewrite its card",
+    )  # fmt: skip
     args = parser.parse_args(argv)
 
     from pantau.classifier.corpus import main as corpus_main
     from pantau.classifier.taxonomy import load_taxonomy
-    from pantau.classifier.train import fine_tune
 
     if not args.skip_corpus and corpus_main(["build", "--corpus-dir", str(args.corpus_dir)]) != 0:
         return 1
     taxonomy = load_taxonomy()
     rows = load_corpus(args.corpus_dir / "corpus.jsonl")
     split = {name: [r for r in rows if r["split"] == name] for name in ("train", "dev", "test")}
+    if (args.corpus_dir / "challenge.jsonl").is_file():
+        split["challenge"] = load_corpus(args.corpus_dir / "challenge.jsonl")
+    if args.refresh_card:
+        describe(args.output, split, taxonomy, None)
+        publish_card(args.output)
+        print(f"rewrote the card of {args.output}", file=sys.stderr)
+        return 0
     work = args.work_dir
     work.mkdir(parents=True, exist_ok=True)
     params = PretrainParams(
@@ -259,28 +338,20 @@ def main(argv: list[str] | None = None) -> int:
         )
         pretraining["extra_phase"] = summary
         base, finetune_dir = work / "mlm2", work / "finetune-extra"
-    started = time.monotonic()
     options = {
         "epochs": args.epochs, "learning_rate": args.learning_rate, "batch_size": args.batch_size,
         "patience": args.patience, "threads": args.threads, "test_rows": split["test"],
     }  # fmt: skip
-    finetuned = fine_tune(
-        split["train"], split["dev"], taxonomy.labels, taxonomy.exclusive_label, base, finetune_dir, seed=args.seed,
-        extra_metadata={"pretraining": pretraining, "corpus": corpus_facts(rows), "reproduce": REPRODUCE}, **options,
-    )  # fmt: skip
-    minutes = round((time.monotonic() - started) / 60, 1)
-    teacher_path = finetuned / "pantau.json"
-    teacher_meta = json.loads(teacher_path.read_text(encoding="utf-8"))
-    teacher_meta["training"]["minutes"] = minutes
-    teacher_path.write_text(json.dumps(teacher_meta, indent=2, ensure_ascii=False), encoding="utf-8")
+    facts = {"pretraining": pretraining, "corpus": corpus_facts(rows), "reproduce": REPRODUCE}
+    finetuned = teacher_stage(split, taxonomy, base, finetune_dir, args.seed, options, facts)
     base_model = "MLM checkpoint pretrained by build_default (see Tokenizer and pretraining)"
     if not args.no_distil:
         distil_params = DistilParams(
             intermediate_size=args.distil_intermediate_size, epochs=args.distil_epochs,
-            learning_rate=args.distil_learning_rate, mixed_posts=args.distil_mixed_posts, seed=args.seed,
+            learning_rate=args.distil_learning_rate, gold_weight=args.distil_gold_weight,
+            mixed_posts=args.distil_mixed_posts, seed=args.seed,
             threads=args.threads,
         )  # fmt: skip
-        facts = {"pretraining": pretraining, "corpus": corpus_facts(rows), "reproduce": REPRODUCE}
         seeds = [args.seed + i for i in range(1, args.teachers)]
         teachers = [finetuned, *extra_teachers(split, taxonomy, base, work, seeds, options)]
         finetuned = distil_stage(split, taxonomy, teachers, work, distil_params, facts)

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from pantau.classifier.baseline import train_baseline
+from pantau.classifier.baseline import TfidfBaseline, train_baseline
 from pantau.classifier.corpus import load_corpus
 from pantau.classifier.export import evaluate_model_dir
 from pantau.classifier.metrics import paired_bootstrap
@@ -24,7 +24,7 @@ def read_labelled(path: Path, labels: Sequence[str], split: str | None) -> tuple
         lines = path.read_text(encoding="utf-8-sig").splitlines()
     except OSError as exc:
         raise EvaluationDataError(f"{path}: cannot read ({exc.strerror or exc})") from None
-    rows, skipped = [], 0
+    rows, skipped, splits_seen = [], 0, set()
     for number, line in enumerate(lines, start=1):
         if not line.strip():
             continue
@@ -38,12 +38,16 @@ def read_labelled(path: Path, labels: Sequence[str], split: str | None) -> tuple
         if not isinstance(record, dict) or not isinstance(record.get("text"), str) or not found:
             raise EvaluationDataError(f'{path}:{number}: expected {{"text": "...", "labels": [...]}}')
         if split and record.get("split", split) != split:
+            splits_seen.add(str(record.get("split")))
             continue
         if any(label not in labels for label in found):
             skipped += 1
             continue
         primary = record.get("primary") if record.get("primary") in found else found[0]
         rows.append({"text": record["text"], "labels": list(found), "primary": primary})
+    if not rows and splits_seen:
+        found = ", ".join(sorted(splits_seen))
+        raise EvaluationDataError(f"{path}: no rows in split {split!r} (it has: {found}); pass --split or --split all")
     if not rows:
         raise EvaluationDataError(f"{path}: no rows with known labels{f' in split {split!r}' if split else ''}")
     return rows, skipped
@@ -133,6 +137,22 @@ def report_markdown(report: dict[str, Any]) -> str:
     return "\n".join(lines) + "\n"
 
 
+def side_by_side(
+    classifier: IssueClassifier, rows: Sequence[dict], baseline: TfidfBaseline
+) -> tuple[dict[str, Any], dict[str, Any], dict[str, float]]:
+    """Metrics of the model and the baseline on the same rows, and a paired bootstrap of their macro-F1 gap."""
+    texts = [row["text"] for row in rows]
+    predictions = classifier.predict(texts)
+    baseline_predictions = baseline.predict(texts)
+    bootstrap = paired_bootstrap(
+        [row["labels"] for row in rows],
+        [p.labels for p in predictions],
+        [labels for labels, _ in baseline_predictions],
+        classifier.labels,
+    )
+    return evaluate_model_dir(classifier, rows, predictions), baseline.evaluate(rows, baseline_predictions), bootstrap
+
+
 def run_evaluation(
     data: Path,
     classifier: IssueClassifier,
@@ -147,21 +167,13 @@ def run_evaluation(
         "model_version": classifier.version, "model_dir": str(classifier.model_dir), "data": str(data),
         "split": split, "skipped_rows": skipped,
     }  # fmt: skip
-    predictions = classifier.predict([row["text"] for row in rows])
-    report["model"] = evaluate_model_dir(classifier, rows, predictions)
-    if baseline_corpus is not None:
+    if baseline_corpus is None:
+        report["model"] = evaluate_model_dir(classifier, rows)
+    else:
         train = [r for r in load_corpus(baseline_corpus, "train") if set(r["labels"]) <= set(classifier.labels)]
         dev = [r for r in load_corpus(baseline_corpus, "dev") if set(r["labels"]) <= set(classifier.labels)]
         baseline = train_baseline(train, dev, classifier.labels, classifier.exclusive_label)
-        baseline_predictions = baseline.predict([row["text"] for row in rows])
-        report["baseline"] = baseline.evaluate(rows, baseline_predictions)
-        if rows:
-            report["model_vs_baseline"] = paired_bootstrap(
-                [row["labels"] for row in rows],
-                [p.labels for p in predictions],
-                [labels for labels, _ in baseline_predictions],
-                classifier.labels,
-            )
+        report["model"], report["baseline"], report["model_vs_baseline"] = side_by_side(classifier, rows, baseline)
         report["baseline_description"] = (
             f"TF-IDF (word 1-2 + char 2-5 grams) + one-vs-rest logistic regression (C={baseline.C}), trained on "
             f"the {len(train)} train rows of {baseline_corpus.name}, thresholds tuned on its {len(dev)} dev rows"

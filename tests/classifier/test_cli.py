@@ -60,6 +60,17 @@ def test_evaluate_rejects_a_file_without_labels(tmp_path: Path) -> None:
     assert "posts.jsonl:1: expected" in result.output
 
 
+def test_evaluate_names_the_splits_a_file_has_when_the_asked_one_is_missing(tmp_path: Path) -> None:
+    data = tmp_path / "challenge.jsonl"
+    data.write_text('{"text": "OTP ga masuk", "labels": ["account_access"], "split": "challenge"}\n', encoding="utf-8")
+    result = CliRunner().invoke(app, ["evaluate", "--data", str(data), "--no-baseline"])
+    assert result.exit_code == 2
+    assert "no rows in split 'test' (it has: challenge)" in result.output
+    result = CliRunner().invoke(app, ["evaluate", "--data", str(data), "--no-baseline", "--split", "challenge"])
+    assert result.exit_code == 0, result.output
+    assert "1 rows" in result.output
+
+
 @pytest.mark.slow
 def test_train_fine_tunes_the_given_checkpoint(small_corpus: Path, tiny_checkpoint: Path, tmp_path: Path) -> None:
     output = tmp_path / "model"

@@ -71,3 +71,25 @@ def test_interrupted_training_resumes_from_the_last_epoch(
     assert "resuming after epoch 1" in capsys.readouterr().err
     assert not calls, "the finished epoch is not trained again"
     assert json.loads((tmp_path / "out" / "pantau.json").read_text(encoding="utf-8"))["training"]["epochs_run"] == 1
+
+
+@pytest.mark.slow
+def test_a_rebuild_reuses_the_teacher_only_for_the_same_inputs(
+    tiny_checkpoint: Path, tmp_path: Path, taxonomy: Taxonomy, make_rows: Callable[..., list[dict]]
+) -> None:
+    from pantau.classifier.build_default import teacher_stage
+
+    split = {name: make_rows(16, seed=seed, labels=taxonomy.labels) for name, seed in (("train", 8), ("dev", 9))}
+    out = tmp_path / "work" / "finetune"
+    out.parent.mkdir()
+    options = {"epochs": 1, "batch_size": 8, "max_length": 64, "show_progress": False, "threads": 1}
+
+    def weights_written_at() -> int:
+        return (out / "model.safetensors").stat().st_mtime_ns
+
+    teacher_stage(split, taxonomy, tiny_checkpoint, out, 7, options, {})
+    first = weights_written_at()
+    teacher_stage(split, taxonomy, tiny_checkpoint, out, 7, {**options, "threads": 2}, {})
+    assert weights_written_at() == first
+    teacher_stage(split, taxonomy, tiny_checkpoint, out, 7, {**options, "learning_rate": 5e-4}, {})
+    assert weights_written_at() != first
