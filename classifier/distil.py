@@ -40,7 +40,7 @@ class DistilParams:
     batch_size: int = 32
     weight_decay: float = 0.01
     warmup_ratio: float = 0.06
-    gold_weight: float = 0.5
+    gold_weight: float = 0.2
     """Share of the gold labels in a train row's target (the rest is the teacher's soft target)."""
     bert_weight: float = 0.4
     """Share of the teacher BERT in the ensemble teacher (the rest is the TF-IDF baseline)."""
