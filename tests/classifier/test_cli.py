@@ -52,20 +52,27 @@ def test_evaluate_writes_json_markdown_and_png_beside_the_baseline(small_corpus:
     assert gap["low"] <= gap["difference"] <= gap["high"] and "paired bootstrap" in markdown
 
 
-def test_evaluate_rejects_a_file_without_labels(tmp_path: Path) -> None:
-    data = tmp_path / "posts.jsonl"
-    data.write_text('{"text": "halo"}\n', encoding="utf-8")
+CHALLENGE_ROW = '{"text": "OTP ga masuk", "labels": ["account_access"], "split": "challenge"}'
+
+
+@pytest.mark.parametrize(
+    ("line", "reason"),
+    [
+        ('{"text": "halo"}', "evaluation.jsonl:1: expected"),
+        (CHALLENGE_ROW, "no rows in split 'test' (it has: challenge)"),
+    ],
+)
+def test_evaluate_rejects_a_file_it_cannot_score_in_one_line(tmp_path: Path, line: str, reason: str) -> None:
+    data = tmp_path / "evaluation.jsonl"
+    data.write_text(line + "\n", encoding="utf-8")
     result = CliRunner().invoke(app, ["evaluate", "--data", str(data), "--no-baseline"])
     assert result.exit_code == 2
-    assert "posts.jsonl:1: expected" in result.output
+    assert reason in result.output
 
 
-def test_evaluate_names_the_splits_a_file_has_when_the_asked_one_is_missing(tmp_path: Path) -> None:
+def test_evaluate_scores_the_split_it_is_asked_for(tmp_path: Path) -> None:
     data = tmp_path / "challenge.jsonl"
-    data.write_text('{"text": "OTP ga masuk", "labels": ["account_access"], "split": "challenge"}\n', encoding="utf-8")
-    result = CliRunner().invoke(app, ["evaluate", "--data", str(data), "--no-baseline"])
-    assert result.exit_code == 2
-    assert "no rows in split 'test' (it has: challenge)" in result.output
+    data.write_text(CHALLENGE_ROW + "\n", encoding="utf-8")
     result = CliRunner().invoke(app, ["evaluate", "--data", str(data), "--no-baseline", "--split", "challenge"])
     assert result.exit_code == 0, result.output
     assert "1 rows" in result.output
