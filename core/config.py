@@ -304,7 +304,8 @@ def _location(loc: tuple[Any, ...], document: Any) -> str:
         elif item in {"demo", "x", "google_play", "file"} and parts and parts[-1].startswith("["):
             continue
         else:
-            parts.append(("." if parts else "") + str(item))
+            key = str(item)
+            parts.append(("." if parts else "") + (key if key.isprintable() and key.strip() == key else repr(key)))
     return "".join(parts) or "(top level)"
 
 
@@ -315,7 +316,7 @@ def _describe(error: dict[str, Any]) -> str:
         return "unknown source type; expected one of demo, x, google_play, file"
     if error["type"] == "union_tag_not_found":
         return "missing 'type' (one of demo, x, google_play, file)"
-    return str(error["msg"])
+    return " ".join(str(error["msg"]).split())
 
 
 def parse_settings(document: Any, *, source: Path, base_dir: Path | None = None) -> Settings:

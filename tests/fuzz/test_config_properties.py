@@ -77,5 +77,6 @@ def test_a_mutated_config_loads_or_fails_in_one_line(document: dict[str, Any]) -
 @example(f"timezone: {'a' * 3000}\n")  # ZoneInfo raises OSError (file name too long)
 @example("[" * 2000)
 @example("a: !!python/object:os.system ls\n")
+@example("? '\n\n  '\n: null\n")  # an unknown key that is a newline must not break the one-line message
 def test_any_yaml_text_loads_or_fails_in_one_line(text: str) -> None:
     load(text)
