@@ -255,11 +255,13 @@ CHALLENGE_PREFIX = "`data/corpus/challenge.jsonl`"
 
 
 def challenge_facts(rows: list[dict]) -> str:
+    sources = [row.get("provenance", "").split(":") for row in rows]
+    styles = sorted({parts[1].removesuffix(".tsv") for parts in sources if len(parts) > 1})
     return (
         f"{CHALLENGE_PREFIX}: {len(rows)} posts written apart from the corpus by annotators who saw only the "
-        "annotation guide (X replies, Play Store reviews, keyword noise, forum posts and letters), minus any that "
-        "near-duplicate a corpus post. Never used for training, tuning or choosing a model: a check on posts "
-        "unlike the corpus's own."
+        f"annotation guide, one file per style ({', '.join(styles) or 'unnamed'}), minus any that near-duplicate "
+        "a corpus post. "
+        "Never used for training, tuning or choosing a model: a check on posts unlike the corpus's own."
     )
 
 

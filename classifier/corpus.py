@@ -16,6 +16,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
+import numpy as np
+
 from pantau.classifier.neardup import cluster_near_duplicates, max_similarity, normalise_for_matching, shingle_matrix
 from pantau.classifier.taxonomy import Taxonomy, load_taxonomy
 
@@ -176,9 +178,10 @@ def build_challenge(corpus_dir: Path, taxonomy: Taxonomy, corpus_rows: Sequence[
     texts = [row.text for row in rows]
     matrix = shingle_matrix([*texts, *(row.text for row in corpus_rows)])
     queries, corpus = matrix[: len(texts)], matrix[len(texts) :]
-    best_any, _ = max_similarity(queries, corpus)
     train_index = [i for i, row in enumerate(corpus_rows) if row.split == "train"]
+    held_out_index = [i for i, row in enumerate(corpus_rows) if row.split != "train"]
     best_train, _ = max_similarity(queries, corpus[train_index])
+    best_any = np.maximum(best_train, max_similarity(queries, corpus[held_out_index])[0])
     corpus_keys = {normalise_for_matching(row.text) for row in corpus_rows}
     kept, closest = [], []
     for row, similarity, to_train in zip(rows, best_any, best_train, strict=True):

@@ -46,8 +46,8 @@ def read_labelled(path: Path, labels: Sequence[str], split: str | None) -> tuple
         primary = record.get("primary") if record.get("primary") in found else found[0]
         rows.append({"text": record["text"], "labels": list(found), "primary": primary})
     if not rows and splits_seen:
-        found = ", ".join(sorted(splits_seen))
-        raise EvaluationDataError(f"{path}: no rows in split {split!r} (it has: {found}); pass --split or --split all")
+        has = ", ".join(sorted(splits_seen))
+        raise EvaluationDataError(f"{path}: no rows in split {split!r} (it has: {has}); pass --split or --split all")
     if not rows:
         raise EvaluationDataError(f"{path}: no rows with known labels{f' in split {split!r}' if split else ''}")
     return rows, skipped
