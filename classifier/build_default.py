@@ -294,6 +294,8 @@ def main(argv: list[str] | None = None) -> int:
                         help="share of the gold labels in a train post's target (the rest: the teacher's)")  # fmt: skip
     parser.add_argument("--distil-mixed-posts", type=int, default=DistilParams.mixed_posts,
                         help="synthetic posts spliced from two train posts, labelled by the teacher")  # fmt: skip
+    parser.add_argument("--distil-dropped-copies", type=int, default=DistilParams.dropped_copies,
+                        help="shortened copies of each train post, labelled by the teacher")  # fmt: skip
     parser.add_argument(
         "--threads", type=int, default=2, help="torch threads (2 built the shipped model; other counts can differ)"
     )
@@ -351,7 +353,7 @@ def main(argv: list[str] | None = None) -> int:
         distil_params = DistilParams(
             intermediate_size=args.distil_intermediate_size, epochs=args.distil_epochs,
             learning_rate=args.distil_learning_rate, gold_weight=args.distil_gold_weight,
-            mixed_posts=args.distil_mixed_posts, seed=args.seed,
+            mixed_posts=args.distil_mixed_posts, dropped_copies=args.distil_dropped_copies, seed=args.seed,
             threads=args.threads,
         )  # fmt: skip
         seeds = [args.seed + i for i in range(1, args.teachers)]

@@ -49,6 +49,9 @@ class DistilParams:
     """Times each unlabelled text is seen per epoch (each time with fresh noise at augment_probability)."""
     mixed_posts: int = 0
     """Synthetic posts spliced from two train posts (teacher targets only): complaints that name two problems."""
+    dropped_copies: int = 2
+    """Variants of each train post with words dropped or a window cropped (teacher targets only)."""
+    word_drop: float = 0.25
     patience: int = 3
     max_length: int = 128
     seed: int = 13
@@ -168,6 +171,29 @@ def spliced_posts(train_texts: Sequence[str], count: int, seed: int) -> list[str
     return posts
 
 
+def dropped_posts(train_texts: Sequence[str], copies: int, word_drop: float, seed: int) -> list[str]:
+    """`copies` shortened variants of each train post: either each word dropped with probability `word_drop`,
+    or a window of 50-90% of its words kept. The teacher labels them, so the student learns which words carry
+    a label and how confident to be when they are missing."""
+    rng = random.Random(seed)
+    posts = []
+    for text in train_texts:
+        words = text.split()
+        if len(words) < 3:
+            continue
+        for _ in range(copies):
+            if rng.random() < 0.5:
+                kept = [word for word in words if rng.random() >= word_drop] or [rng.choice(words)]
+            else:
+                size = max(2, round(len(words) * rng.uniform(0.5, 0.9)))
+                start = rng.randrange(len(words) - size + 1)
+                kept = words[start : start + size]
+            variant = " ".join(kept)
+            if variant != text:
+                posts.append(variant)
+    return posts
+
+
 @dataclass
 class DistilData:
     """Clean texts with their training targets (train rows: gold/soft mix; unlabelled: soft only)."""
@@ -177,6 +203,7 @@ class DistilData:
     train_rows: int
     unlabelled_rows: int
     spliced_rows: int = 0
+    dropped_rows: int = 0
 
 
 def distil_data(
@@ -186,13 +213,13 @@ def distil_data(
     unlabelled: Sequence[str],
     unlabelled_soft: np.ndarray,
     params: DistilParams,
-    spliced: tuple[Sequence[str], np.ndarray] = ((), np.zeros((0, 0), dtype=np.float32)),
+    synthetic: tuple[Sequence[str], np.ndarray] = ((), np.zeros((0, 0), dtype=np.float32)),
 ) -> DistilData:
+    """Train rows (gold/soft mix), unlabelled rows (soft, repeated) and synthetic rows (soft), in that order."""
     mixed = params.gold_weight * train_gold + (1.0 - params.gold_weight) * train_soft
-    texts = list(train_texts) + list(unlabelled) * params.unlabelled_copies + list(spliced[0])
-    parts = [mixed, *([unlabelled_soft] * params.unlabelled_copies)] + ([spliced[1]] if len(spliced[0]) else [])
-    return DistilData(texts, np.concatenate(parts).astype(np.float32), len(train_texts), len(unlabelled),
-                      len(spliced[0]))  # fmt: skip
+    texts = list(train_texts) + list(unlabelled) * params.unlabelled_copies + list(synthetic[0])
+    parts = [mixed, *([unlabelled_soft] * params.unlabelled_copies)] + ([synthetic[1]] if len(synthetic[0]) else [])
+    return DistilData(texts, np.concatenate(parts).astype(np.float32), len(train_texts), len(unlabelled))
 
 
 def _optimizer(model: Any, params: DistilParams, total_steps: int) -> tuple[Any, Any]:
@@ -315,6 +342,12 @@ def describe(params: DistilParams, data: DistilData, teacher: dict[str, Any], fi
             if data.spliced_rows
             else ""
         )
+        + (
+            f" and {data.dropped_rows} shortened copies of train posts ({params.dropped_copies} per post: words "
+            f"dropped with probability {params.word_drop:g} or a window of 50-90% of the words kept; teacher only)"
+            if data.dropped_rows
+            else ""
+        )
         + f". The student sees noisy spellings (probability {params.augment_probability}) while the teacher's targets "
         "come from the clean text.",
         f"Training: BCE on soft targets, {fit['epochs_run']} of {params.epochs} epochs (best {fit['best_epoch']} by "
@@ -364,12 +397,15 @@ def distil(
     gold = {name: multi_hot([r["labels"] for r in rows], labels) for name, rows in split.items()}
     texts["unlabelled"] = unlabelled_pool(texts["train"], texts["dev"] + texts.get("test", []))
     texts["spliced"] = spliced_posts(texts["train"], params.mixed_posts, params.seed)
+    texts["dropped"] = dropped_posts(texts["train"], params.dropped_copies, params.word_drop, params.seed)
     baseline = train_baseline(split["train"], split["dev"], labels, exclusive_label)
     probs = teacher_targets([teacher_dir, *extra_teachers], baseline, texts, params.bert_weight)
     teacher_f1 = teacher_report(probs, gold, labels, exclusive_label)
     print(f"ensemble teacher macro-F1: {teacher_f1}", file=sys.stderr)
+    synthetic = (texts["spliced"] + texts["dropped"], np.concatenate([probs["spliced"], probs["dropped"]]))
     data = distil_data(texts["train"], gold["train"], probs["train"], texts["unlabelled"], probs["unlabelled"], params,
-                       (texts["spliced"], probs["spliced"]))  # fmt: skip
+                       synthetic)  # fmt: skip
+    data.spliced_rows, data.dropped_rows = len(texts["spliced"]), len(texts["dropped"])
     tokenizer = AutoTokenizer.from_pretrained(str(teacher_dir))
     model = student_from(teacher_dir, params)
     fit = fit_student(model, tokenizer, data, (texts["dev"], gold["dev"]), labels, exclusive_label, params)
@@ -379,6 +415,7 @@ def distil(
     training = {
         **asdict(params), **fit, "base_model": str(teacher_dir), "train_rows": len(split["train"]),
         "dev_rows": len(split["dev"]), "unlabelled_rows": data.unlabelled_rows, "spliced_rows": data.spliced_rows,
+        "dropped_rows": data.dropped_rows,
         "minutes": facts["minutes"],
     }  # fmt: skip
     distillation = {

@@ -12,7 +12,15 @@ import torch
 from transformers import BertConfig, BertForSequenceClassification
 
 from pantau.classifier import distil as distil_module
-from pantau.classifier.distil import DistilParams, distil, distil_data, drop_layers, prune_ffn, spliced_posts
+from pantau.classifier.distil import (
+    DistilParams,
+    distil,
+    distil_data,
+    drop_layers,
+    dropped_posts,
+    prune_ffn,
+    spliced_posts,
+)
 from pantau.classifier.model import IssueClassifier
 from pantau.classifier.taxonomy import Taxonomy
 from pantau.classifier.train import fine_tune
@@ -91,6 +99,20 @@ def test_spliced_posts_join_the_start_of_one_train_post_to_the_end_of_another() 
         ), post
 
 
+def test_dropped_posts_are_shorter_copies_of_train_posts_in_their_word_order() -> None:
+    train = ["otp gak masuk dari pagi sampai sore", "klaim jht belum cair juga udah sebulan", "cs gak bales dm", "ok"]
+    posts = dropped_posts(train, copies=3, word_drop=0.3, seed=3)
+    assert posts == dropped_posts(train, copies=3, word_drop=0.3, seed=3) != dropped_posts(train, 3, 0.3, seed=4)
+    assert 0 < len(posts) <= 9, "three copies of each post with 3+ words, minus copies equal to the original"
+    for post in posts:
+        words = post.split()
+        source = next(t.split() for t in train if all(w in t.split() for w in words))
+        assert 0 < len(words) < len(source)
+        positions = [source.index(w) for w in words]
+        assert positions == sorted(positions), "words keep their order"
+    assert "ok" not in posts
+
+
 @pytest.mark.slow
 def test_tiny_teacher_distils_into_a_smaller_loadable_student(
     tiny_checkpoint: Path,
@@ -119,7 +141,7 @@ def test_tiny_teacher_distils_into_a_smaller_loadable_student(
         split["train"], split["dev"], taxonomy.labels, taxonomy.exclusive_label, tiny_checkpoint,
         tmp_path / "teacher-2", epochs=1, batch_size=8, max_length=64, show_progress=False, seed=5,
     )  # fmt: skip
-    params = DistilParams(intermediate_size=32, epochs=1, batch_size=8, max_length=64, mixed_posts=6)
+    params = DistilParams(intermediate_size=32, epochs=1, batch_size=8, max_length=64, mixed_posts=6, dropped_copies=1)
     metadata = distil(
         split, taxonomy.labels, taxonomy.exclusive_label, teacher, tmp_path / "student", params, {"reproduce": "x"},
         extra_teachers=[second],
@@ -127,6 +149,7 @@ def test_tiny_teacher_distils_into_a_smaller_loadable_student(
     assert len(seen[0]) == 32, "dev and test texts are excluded from the unlabelled pool"
     assert metadata["architecture"]["intermediate_size"] == 32
     assert metadata["training"]["unlabelled_rows"] == 2 and metadata["training"]["spliced_rows"] == 6
+    assert metadata["training"]["dropped_rows"] > 0
     assert len(metadata["distillation"]["teacher_seeds"]) == 2
     assert {"dev", "test"} <= set(metadata["metrics"])
     card = (tmp_path / "student" / "README.md").read_text(encoding="utf-8")
