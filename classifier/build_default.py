@@ -151,20 +151,8 @@ def teacher_stage(
 def extra_teachers(
     split: dict[str, list[dict]], taxonomy: Taxonomy, base: Path, work: Path, seeds: list[int], options: dict
 ) -> list[Path]:
-    """More fine-tuned teachers from the same checkpoint with other seeds (reused when already trained here)."""
-    from pantau.classifier.train import data_fingerprint, fine_tune
-
-    fingerprint = data_fingerprint(split["train"], split["dev"])
-    teachers = []
-    for seed in seeds:
-        out = work / f"finetune-seed-{seed}"
-        meta_path = out / "pantau.json"
-        meta = json.loads(meta_path.read_text(encoding="utf-8")) if meta_path.is_file() else {}
-        if meta.get("data_fingerprint") != fingerprint or meta.get("training", {}).get("base_model") != str(base):
-            fine_tune(split["train"], split["dev"], taxonomy.labels, taxonomy.exclusive_label, base, out,
-                      seed=seed, **options)  # fmt: skip
-        teachers.append(out)
-    return teachers
+    """More fine-tuned teachers from the same checkpoint with other seeds (reused as `teacher_stage` reuses)."""
+    return [teacher_stage(split, taxonomy, base, work / f"finetune-seed-{seed}", seed, options, {}) for seed in seeds]
 
 
 COMPARISON_PREFIX = "Against the TF-IDF + logistic-regression baseline"
