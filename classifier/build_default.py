@@ -19,12 +19,12 @@ from pathlib import Path
 
 from pantau.classifier.corpus import DEFAULT_CORPUS_DIR, load_corpus
 from pantau.classifier.distil import DistilParams
+from pantau.classifier.model_card import HELD_OUT
 from pantau.classifier.pretrain import PretrainParams, pretrain_mlm
 from pantau.classifier.taxonomy import Taxonomy
 
 PACKAGE_ROOT = Path(__file__).resolve().parent.parent
 REPRODUCE = "python -m pantau.classifier.build_default"
-HELD_OUT = ("dev", "test", "challenge")
 
 
 def _sha(items: object) -> str:

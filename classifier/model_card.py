@@ -4,9 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
+HELD_OUT = ("dev", "test", "challenge")
+"""Splits a card scores, in the order its metrics table shows them."""
+
 
 def _metrics_table(metrics: dict[str, Any], labels: list[str]) -> list[str]:
-    splits = [name for name in ("dev", "test", "challenge") if name in metrics]
+    splits = [name for name in HELD_OUT if name in metrics]
     baseline = metrics.get("baseline_tfidf", {})
     header = ["metric", *splits, *(f"TF-IDF baseline {s}" for s in splits if s in baseline)]
     lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
