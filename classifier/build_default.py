@@ -181,6 +181,7 @@ def describe(model_dir: Path, split: dict[str, list[dict]], taxonomy: Taxonomy, 
     """Score the model and the TF-IDF baseline on dev, test and the challenge set; rewrite pantau.json and README."""
     from pantau.classifier.baseline import train_baseline
     from pantau.classifier.evaluate import side_by_side
+    from pantau.classifier.export import int8_calibration, precision_metrics
     from pantau.classifier.model import IssueClassifier
     from pantau.classifier.model_card import render_model_card
 
@@ -189,13 +190,18 @@ def describe(model_dir: Path, split: dict[str, list[dict]], taxonomy: Taxonomy, 
     metadata = json.loads(metadata_path.read_text(encoding="utf-8"))
     if base_model:
         metadata["base_model"] = base_model
+    max_length = int(metadata.get("max_length") or 128)
+    metadata["int8"] = int8_calibration(model_dir, split["dev"], max_length)
+    metadata_path.write_text(json.dumps(metadata, indent=2, ensure_ascii=False), encoding="utf-8")
     classifier = IssueClassifier.load(model_dir)
     metadata["metrics"]["baseline_tfidf"], metadata["metrics"]["model_vs_baseline"] = {}, {}
-    for name in (name for name in HELD_OUT if split.get(name)):
-        model_metrics, baseline_metrics, bootstrap = side_by_side(classifier, split[name], baseline)
+    held_out = {name: split[name] for name in HELD_OUT if split.get(name)}
+    for name, rows in held_out.items():
+        model_metrics, baseline_metrics, bootstrap = side_by_side(classifier, rows, baseline)
         metadata["metrics"][name] = model_metrics
         metadata["metrics"]["baseline_tfidf"][name] = baseline_metrics
         metadata["metrics"]["model_vs_baseline"][name] = bootstrap
+    metadata["metrics"]["precisions"] = precision_metrics(model_dir, held_out, max_length)
     if split.get("challenge"):
         lines = [line for line in metadata["corpus"]["description"] if not line.startswith(CHALLENGE_PREFIX)]
         metadata["corpus"]["description"] = [*lines, challenge_facts(split["challenge"])]

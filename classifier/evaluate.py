@@ -89,6 +89,7 @@ def report_markdown(report: dict[str, Any]) -> str:
     lines = [
         f"# Evaluation of `{report['model_version']}`",
         "",
+        f"Computed in {report.get('precision', 'float32')} (`classifier.precision`).",
         f"Data: `{report['data']}`{split}, {model['rows']} rows ({report['skipped_rows']} skipped for unknown labels).",
         f"Baseline: {report.get('baseline_description', 'not run')}.",
         "",
@@ -164,7 +165,8 @@ def run_evaluation(
     """Score `classifier` (and the baseline trained on baseline_corpus's train split) on `data`."""
     rows, skipped = read_labelled(data, classifier.labels, split)
     report: dict[str, Any] = {
-        "model_version": classifier.version, "model_dir": str(classifier.model_dir), "data": str(data),
+        "model_version": classifier.version, "precision": classifier.precision,
+        "model_dir": str(classifier.model_dir), "data": str(data),
         "split": split, "skipped_rows": skipped,
     }  # fmt: skip
     if baseline_corpus is None:

@@ -13,6 +13,7 @@ import numpy as np
 import torch
 
 from pantau.classifier.calibration import decode, sigmoid
+from pantau.classifier.precision import Precision, resolve_precision
 from pantau.classifier.text import clean_text, is_blank
 
 METADATA_FILE = "pantau.json"
@@ -82,6 +83,7 @@ class IssueClassifier:
         *,
         review_threshold: float,
         max_length: int,
+        precision: Precision = "float32",
     ) -> None:
         self.model = model
         self.tokenizer = tokenizer
@@ -90,8 +92,11 @@ class IssueClassifier:
         self.labels: list[str] = list(metadata["labels"])
         self.version: str = str(metadata.get("version") or model_dir.name)
         self.exclusive_label: str | None = metadata.get("exclusive_label")
-        self.thresholds: dict[str, float] = {k: float(v) for k, v in (metadata.get("thresholds") or {}).items()}
-        self.temperature = float(metadata.get("temperature") or 1.0)
+        self.precision = precision
+        int8 = metadata.get("int8")
+        calibration = int8 if precision == "int8" and isinstance(int8, dict) and int8.get("thresholds") else metadata
+        self.thresholds: dict[str, float] = {k: float(v) for k, v in (calibration.get("thresholds") or {}).items()}
+        self.temperature = float(calibration.get("temperature") or 1.0)
         self.review_threshold = review_threshold
         self.max_length = max_length
         self.pad_token_id = int(tokenizer.pad_token_id or 0)
@@ -103,9 +108,12 @@ class IssueClassifier:
         *,
         threads: int | None = None,
         quantize: bool = False,
+        precision: str = "float32",
         review_threshold: float | None = None,
         max_length: int = 128,
     ) -> IssueClassifier:
+        """Load a model directory. `precision` is auto, float32, bfloat16 or int8 (`quantize=True`: int8); int8 uses
+        the temperature and thresholds fitted for it on dev (pantau.json's `int8`) where the directory has them."""
         from transformers import AutoModelForSequenceClassification, AutoTokenizer
         from transformers.utils import logging as hf_logging
 
@@ -131,7 +139,8 @@ class IssueClassifier:
                 f"{len(metadata['labels'])} labels in {METADATA_FILE}"
             )
         model.eval()
-        if quantize:
+        resolved = resolve_precision(precision, quantize=quantize)
+        if resolved == "int8":
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")
                 model = torch.ao.quantization.quantize_dynamic(model, {torch.nn.Linear}, dtype=torch.qint8)
@@ -144,6 +153,19 @@ class IssueClassifier:
             directory,
             review_threshold=float(review),
             max_length=min(max_length, int(positions)),
+            precision=resolved,
+        )
+
+    @classmethod
+    def from_options(cls, model_dir: str | Path, options: Any) -> IssueClassifier:
+        """Load with the `classifier:` section of the configuration (threads, precision, review threshold …)."""
+        return cls.load(
+            model_dir,
+            threads=options.threads,
+            quantize=options.quantize,
+            precision=options.precision,
+            review_threshold=options.review_threshold,
+            max_length=options.max_length,
         )
 
     def logits(self, texts: Sequence[str], batch_size: int = 64) -> np.ndarray:
@@ -153,7 +175,7 @@ class IssueClassifier:
             chunk = list(texts[start : start + CHUNK_SIZE])
             encoded = self.tokenizer(chunk, truncation=True, max_length=self.max_length)["input_ids"]
             order = sorted(range(len(chunk)), key=lambda i: len(encoded[i]))
-            with torch.inference_mode():
+            with torch.inference_mode(), torch.autocast("cpu", torch.bfloat16, enabled=self.precision == "bfloat16"):
                 for b in range(0, len(order), batch_size):
                     rows = order[b : b + batch_size]
                     input_ids, attention_mask = pad_batch([encoded[i] for i in rows], self.pad_token_id)

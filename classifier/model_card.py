@@ -27,6 +27,36 @@ def _metrics_table(metrics: dict[str, Any], labels: list[str]) -> list[str]:
     return [*lines, ""]
 
 
+def _int8_line(calibration: dict[str, Any] | None) -> list[str]:
+    if not calibration:
+        return []
+    thresholds = ", ".join(f"`{k}` {v:.2f}" for k, v in calibration.get("thresholds", {}).items())
+    return [
+        f"- int8 calibration (used when the model runs quantised): temperature {calibration.get('temperature')}, "
+        f"thresholds {thresholds}, fitted on {calibration.get('fitted_on', 'dev')}."
+    ]
+
+
+def _precision_table(precisions: dict[str, Any]) -> list[str]:
+    splits = [name for name in HELD_OUT if any(name in by_split for by_split in precisions.values())]
+    if not precisions or not splits:
+        return []
+    header = ["precision", *(f"macro-F1 {s}" for s in splits), *(f"labels changed vs float32, {s}" for s in splits)]
+    lines = [
+        "### Metrics by precision",
+        "",
+        "The same weights computed in each precision `classifier.precision` offers (int8 with its own calibration).",
+        "",
+        "| " + " | ".join(header) + " |",
+        "|" + "---|" * len(header),
+    ]
+    for precision, by_split in precisions.items():
+        f1 = [f"{by_split[s]['macro_f1']:.3f}" if s in by_split else "" for s in splits]
+        changed = [f"{by_split[s]['labels_changed_vs_float32']:.1%}" if s in by_split else "" for s in splits]
+        lines.append("| " + " | ".join([precision, *f1, *changed]) + " |")
+    return [*lines, ""]
+
+
 def render_model_card(metadata: dict[str, Any]) -> str:
     arch = metadata.get("architecture", {})
     training = metadata.get("training", {})
@@ -48,10 +78,14 @@ def render_model_card(metadata: dict[str, Any]) -> str:
         f"{arch.get('hidden_size')}, {arch.get('num_attention_heads')} heads, intermediate "
         f"{arch.get('intermediate_size')}, {arch.get('max_position_embeddings')} positions, vocabulary "
         f"{arch.get('vocab_size')} ({metadata.get('parameters', 0) / 1e6:.1f}M parameters, weights stored "
-        f"as {metadata.get('weights_dtype')}, computed in float32).",
+        f"as {metadata.get('weights_dtype')}; see below for the precision it computes in).",
         f"- Base checkpoint: `{metadata.get('base_model')}`.",
         f"- Calibration: temperature {metadata.get('temperature')} fitted on dev; per-label thresholds tuned "
         "on dev for F1: " + ", ".join(f"`{k}` {v:.2f}" for k, v in metadata.get("thresholds", {}).items()) + ".",
+        *_int8_line(metadata.get("int8")),
+        "- Computed in the precision `classifier.precision` names: `auto` (the default) is bfloat16 where the CPU "
+        "has bfloat16 arithmetic in hardware and float32 elsewhere; `int8` is dynamic quantisation of the linear "
+        "layers (see Metrics by precision).",
         f"- `needs_review` when the primary label's calibrated score is below "
         f"{metadata.get('review_threshold')} (configurable).",
         "",
@@ -82,6 +116,7 @@ def render_model_card(metadata: dict[str, Any]) -> str:
         honest = "Thresholds and temperature were tuned on dev, so test and the challenge set are the honest figures."
         out += ["## Metrics", "", honest, ""]
         out += _metrics_table(metrics, labels)
+        out += _precision_table(metrics.get("precisions") or {})
     if speed:
         out += ["## Speed (2 CPU cores)", ""] + [f"- {line}" for line in speed] + [""]
     if metadata.get("notes"):

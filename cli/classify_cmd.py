@@ -92,7 +92,10 @@ def _classify_file(settings: Settings, source: Path, target: Path, model: Path |
             opener.close()
         if writer is not sys.stdout:
             writer.close()
-    err.print(f"classified {written} post(s) with model {classifier.version}; {bad} bad line(s)", markup=False)
+    err.print(
+        f"classified {written} post(s) with model {classifier.version} ({classifier.precision}); {bad} bad line(s)",
+        markup=False,
+    )
     return bad
 
 
@@ -153,7 +156,8 @@ def classify_command(
             on_chunk=lambda count: progress.advance(task, count),
         )
     out.print(
-        f"{outcome.classified} post(s) classified by model {outcome.model_version}; {outcome.needs_review} need review"
+        f"{outcome.classified} post(s) classified by model {outcome.model_version} ({outcome.precision}); "
+        f"{outcome.needs_review} need review"
     )
 
 

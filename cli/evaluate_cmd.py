@@ -41,15 +41,8 @@ def evaluate(
 
     settings = get_settings()
     model_dir = model.expanduser().resolve() if model else settings.default_model_dir()
-    options = settings.classifier
     try:
-        classifier = IssueClassifier.load(
-            model_dir,
-            threads=options.threads,
-            quantize=options.quantize,
-            review_threshold=options.review_threshold,
-            max_length=options.max_length,
-        )
+        classifier = IssueClassifier.from_options(model_dir, settings.classifier)
     except ModelLoadError as exc:
         fail(str(exc))
     use_baseline = not no_baseline and baseline_corpus.is_file()

@@ -74,9 +74,17 @@ def train(
 
     metrics = read_metadata(result).get("metrics", {})
     for split, values in metrics.items():
+        if split == "precisions":
+            continue
         err.print(
             f"{split}: macro-F1 {values['macro_f1']:.3f}, micro-F1 {values['micro_f1']:.3f}, "
             f"primary accuracy {values['primary_accuracy']:.3f}"
+        )
+    by_precision = {name: by_split.get("test") for name, by_split in (metrics.get("precisions") or {}).items()}
+    if all(by_precision.values()) and by_precision:
+        err.print(
+            "test macro-F1 by precision: "
+            + ", ".join(f"{name} {values['macro_f1']:.3f}" for name, values in by_precision.items())
         )
     if register:
         _register_candidate(settings, result, data)

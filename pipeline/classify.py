@@ -31,6 +31,7 @@ class ClassifyOutcome:
     classified: int
     model_version: str
     needs_review: int = 0
+    precision: str = "float32"
 
 
 def resolve_model_dir(engine: Engine | None, settings: Settings, override: str | Path | None = None) -> Path:
@@ -62,15 +63,8 @@ def load_classifier(settings: Settings, model_dir: Path) -> Any:
         )
     from pantau.classifier.model import IssueClassifier, ModelLoadError
 
-    options = settings.classifier
     try:
-        return IssueClassifier.load(
-            model_dir,
-            threads=options.threads,
-            quantize=options.quantize,
-            review_threshold=options.review_threshold,
-            max_length=options.max_length,
-        )
+        return IssueClassifier.from_options(model_dir, settings.classifier)
     except ModelLoadError as exc:
         raise NoModelError(f"{exc}; posts stay pending") from None
 
@@ -107,7 +101,7 @@ def classify_stored(
     claimed = engine.dialect.name == "postgresql"
     if claimed:
         chunk_size = min(chunk_size, CLAIM_CHUNK)
-    outcome = ClassifyOutcome(classified=0, model_version=version)
+    outcome = ClassifyOutcome(classified=0, model_version=version, precision=classifier.precision)
     last_id = 0
     while True:
         with Session(engine) as session:

@@ -66,7 +66,8 @@ def classify_pending_step(engine: Engine, settings: Settings, report: CycleRepor
     report.add(
         "classify",
         True,
-        f"{outcome.classified} post(s) classified by model {outcome.model_version}, {outcome.needs_review} need review",
+        f"{outcome.classified} post(s) classified by model {outcome.model_version} ({outcome.precision}), "
+        f"{outcome.needs_review} need review",
     )
 
 

@@ -80,11 +80,7 @@ class PromotionAttempt:
 
 
 def load_for_evaluation(settings: Settings, path: str | Path) -> IssueClassifier:
-    options = settings.classifier
-    return IssueClassifier.load(
-        path, threads=options.threads, quantize=options.quantize,
-        review_threshold=options.review_threshold, max_length=options.max_length,
-    )  # fmt: skip
+    return IssueClassifier.from_options(path, settings.classifier)
 
 
 def evaluate(classifier: IssueClassifier, rows: Sequence[dict], labels: Sequence[str]) -> ModelEvaluation:

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
+from pantau.classifier.precision import resolve_precision
 from pantau.classifier.taxonomy import Taxonomy
 from pantau.cli.main import app
 
@@ -47,6 +48,7 @@ def test_evaluate_writes_json_markdown_and_png_beside_the_baseline(small_corpus:
     assert (output / "confusion_matrix.png").read_bytes()[:4] == b"\x89PNG"
     markdown = (output / "evaluation.md").read_text(encoding="utf-8")
     assert "| macro-F1 |" in markdown
+    assert report["precision"] == resolve_precision("auto") and f"Computed in {report['precision']}" in markdown
     gap = report["model_vs_baseline"]
     assert abs(gap["difference"] - (report["model"]["macro_f1"] - report["baseline"]["macro_f1"])) < 2e-4
     assert gap["low"] <= gap["difference"] <= gap["high"] and "paired bootstrap" in markdown
@@ -90,6 +92,7 @@ def test_train_fine_tunes_the_given_checkpoint(small_corpus: Path, tiny_checkpoi
     assert (output / "model.safetensors").is_file()
     metadata = json.loads((output / "pantau.json").read_text(encoding="utf-8"))
     assert metadata["seed"] == 3 and "test" in metadata["metrics"]
+    assert "test macro-F1 by precision: float32 " in result.output and ", int8 " in result.output
 
 
 def test_train_refuses_a_directory_that_is_not_a_checkpoint(small_corpus: Path, tmp_path: Path) -> None:

@@ -35,6 +35,10 @@ def test_tiny_random_bert_fine_tunes_into_a_model_directory(
     assert len(metadata["data_fingerprint"]) == 64
     assert {"dev", "test"} <= set(metadata["metrics"])
     assert 0.0 <= metadata["metrics"]["test"]["macro_f1"] <= 1.0
+    assert set(metadata["int8"]["thresholds"]) == set(taxonomy.labels) and metadata["int8"]["temperature"] > 0
+    assert set(metadata["metrics"]["precisions"]) == {"float32", "bfloat16", "int8"}
+    assert metadata["metrics"]["precisions"]["float32"]["test"]["labels_changed_vs_float32"] == 0.0
+    assert "Metrics by precision" in (output / "README.md").read_text(encoding="utf-8")
     assert (output / "README.md").is_file()
     assert not (output / "checkpoint").exists()
     model = IssueClassifier.load(output)

@@ -35,6 +35,7 @@ def _broken_config(tmp_path: Path, mutate) -> Path:  # type: ignore[no-untyped-d
         (lambda doc: doc["database"].update(pool="x"), "database.pool: unknown key"),
         (lambda doc: doc["sources"][1].update(bearer_token="abc"), "sources[1].bearer_token: unknown key"),
         (lambda doc: doc["classifier"].update(threads="many"), "classifier.threads"),
+        (lambda doc: doc["classifier"].update(precision="fp16"), "classifier.precision"),
         (lambda doc: doc.update(timezone="Mars/Olympus"), "unknown time zone"),
         (lambda doc: doc["sources"][0].update(type="rss"), "sources[0]: unknown source type"),
     ],

@@ -10,6 +10,7 @@ from pathlib import Path
 from sqlalchemy import func, select
 from sqlmodel import Session
 
+from pantau.classifier.precision import resolve_precision
 from pantau.storage.models import Classification, PostLabel
 from support import pantau
 
@@ -27,7 +28,7 @@ def test_reclassification_keeps_history_and_trends_name_the_new_model(
     first = pantau("classify", "--pending")
     assert first.exit_code == 0, first.stderr
     shipped, good = _version(tiny_models.bad), _version(tiny_models.good)
-    assert f"classified by model {shipped}" in first.stdout
+    assert f"classified by model {shipped} ({resolve_precision('auto')})" in first.stdout
 
     assert pantau("models", "register", str(tiny_models.good)).exit_code == 0
     promoted = pantau("models", "promote", good, "--corpus", str(tiny_models.corpus))
