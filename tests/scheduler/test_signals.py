@@ -44,8 +44,13 @@ def test_a_signal_stops_the_scheduler_cleanly(tmp_path: Path, signum: signal.Sig
         if line.strip().startswith("retention") or not line:
             break
     process.send_signal(signum)
+    assert process.stderr is not None
     try:
-        stdout, stderr = process.communicate(timeout=60)
+        # Read through the same buffered stream as readline above: communicate() reads the raw pipe and would
+        # drop job lines already buffered (the job order, and so what is buffered, depends on the time of day).
+        stdout = process.stdout.read()
+        stderr = process.stderr.read()
+        process.wait(timeout=60)
     finally:
         process.kill()
     output = "".join(lines) + stdout
