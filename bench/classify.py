@@ -51,7 +51,7 @@ def peak_rss_mb() -> float:
 PRECISION_OF_MODE = {"auto": "auto", "fp32": "float32", "bf16": "bfloat16", "int8": "int8"}
 MODES = [*PRECISION_OF_MODE, "pipeline"]
 MODE_NAMES = {
-    "auto": "ours, default precision (auto)",
+    "auto": "ours, default precision",
     "fp32": "ours, batched float32",
     "bf16": "ours, batched bfloat16",
     "int8": "ours, batched int8 dynamic",
@@ -191,7 +191,7 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def mode_name(mode: str, figures: dict) -> str:
-    return f"{MODE_NAMES[mode][:-1]} = {figures['precision']})" if mode == "auto" else MODE_NAMES[mode]
+    return f"{MODE_NAMES[mode]} (auto = {figures['precision']})" if mode == "auto" else MODE_NAMES[mode]
 
 
 def cpu_name() -> str:

@@ -13,7 +13,7 @@ import numpy as np
 import torch
 
 from pantau.classifier.calibration import decode, sigmoid
-from pantau.classifier.precision import Precision, resolve_precision
+from pantau.classifier.precision import Precision, PrecisionSetting, resolve_precision
 from pantau.classifier.text import clean_text, is_blank
 
 METADATA_FILE = "pantau.json"
@@ -108,7 +108,7 @@ class IssueClassifier:
         *,
         threads: int | None = None,
         quantize: bool = False,
-        precision: str = "float32",
+        precision: PrecisionSetting = "float32",
         review_threshold: float | None = None,
         max_length: int = 128,
     ) -> IssueClassifier:

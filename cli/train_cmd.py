@@ -74,7 +74,7 @@ def train(
 
     metrics = read_metadata(result).get("metrics", {})
     for split, values in metrics.items():
-        if split == "precisions":
+        if "macro_f1" not in values:  # not a split: per-precision or baseline figures
             continue
         err.print(
             f"{split}: macro-F1 {values['macro_f1']:.3f}, micro-F1 {values['micro_f1']:.3f}, "
