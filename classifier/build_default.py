@@ -16,12 +16,18 @@ import sys
 import time
 from dataclasses import asdict
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from pantau.classifier.corpus import DEFAULT_CORPUS_DIR, load_corpus
+from pantau.classifier.adjudication import Adjudication, read_adjudication
+from pantau.classifier.corpus import ADJUDICATION_FILE, DEFAULT_CORPUS_DIR, load_corpus
 from pantau.classifier.distil import DistilParams
 from pantau.classifier.model_card import HELD_OUT
 from pantau.classifier.pretrain import PretrainParams, pretrain_mlm
 from pantau.classifier.taxonomy import Taxonomy
+
+if TYPE_CHECKING:
+    from pantau.classifier.baseline import TfidfBaseline
+    from pantau.classifier.model import IssueClassifier
 
 PACKAGE_ROOT = Path(__file__).resolve().parent.parent
 REPRODUCE = "python -m pantau.classifier.build_default"
@@ -177,8 +183,44 @@ def comparison_notes(metrics: dict) -> list[str]:
     return [f"{COMPARISON_PREFIX} (same train split, same dev tuning, same decoding): " + "; ".join(parts) + "."]
 
 
-def describe(model_dir: Path, split: dict[str, list[dict]], taxonomy: Taxonomy, base_model: str | None) -> dict:
-    """Score the model and the TF-IDF baseline on dev, test and the challenge set; rewrite pantau.json and README."""
+FIRST_WRITTEN_PREFIX = "On the labels as first written"
+
+
+def first_written_scores(
+    classifier: IssueClassifier, baseline: TfidfBaseline, held_out: dict[str, list[dict]], records: list[Adjudication]
+) -> tuple[dict[str, dict], list[str]]:
+    """Model and baseline on each held-out split's labels before adjudication changed them, with a note line."""
+    from pantau.classifier.adjudication import as_first_written
+    from pantau.classifier.evaluate import side_by_side
+    from pantau.classifier.neardup import normalise_for_matching
+
+    changed = {record.key for record in records if record.changed}
+    scores, parts = {}, []
+    for name, rows in held_out.items():
+        count = sum(normalise_for_matching(row["text"]) in changed for row in rows)
+        if not count:
+            continue
+        model, base, gap = side_by_side(classifier, as_first_written(rows, records), baseline)
+        scores[name] = {"changed_rows": count, "model": model["macro_f1"], "baseline": base["macro_f1"], **gap}
+        parts.append(
+            f"{name} ({count} posts' labels changed) macro-F1 {model['macro_f1']:.3f} vs {base['macro_f1']:.3f} "
+            f"({model['macro_f1'] - base['macro_f1']:+.3f}; 95% bootstrap interval [{gap['low']:+.3f}, "
+            f"{gap['high']:+.3f}], ahead in {gap['share_ahead']:.0%} of draws)"
+        )
+    note = f"{FIRST_WRITTEN_PREFIX}, before second annotation and adjudication: " + "; ".join(parts) + "."
+    return scores, [note] if parts else []
+
+
+def describe(
+    model_dir: Path,
+    split: dict[str, list[dict]],
+    taxonomy: Taxonomy,
+    base_model: str | None,
+    adjudications: list[Adjudication] | None = None,
+) -> dict:
+    """Score the model and the TF-IDF baseline on dev, test and the challenge set; rewrite pantau.json and README.
+
+    Where adjudication changed held-out labels, both are also scored on the labels as first written."""
     from pantau.classifier.baseline import train_baseline
     from pantau.classifier.evaluate import side_by_side
     from pantau.classifier.export import int8_calibration, precision_metrics
@@ -202,11 +244,15 @@ def describe(model_dir: Path, split: dict[str, list[dict]], taxonomy: Taxonomy, 
         metadata["metrics"]["baseline_tfidf"][name] = baseline_metrics
         metadata["metrics"]["model_vs_baseline"][name] = bootstrap
     metadata["metrics"]["precisions"] = precision_metrics(model_dir, held_out, max_length)
+    metadata["metrics_as_first_written"], first_written = first_written_scores(
+        classifier, baseline, held_out, adjudications or []
+    )
     if split.get("challenge"):
         lines = [line for line in metadata["corpus"]["description"] if not line.startswith(CHALLENGE_PREFIX)]
         metadata["corpus"]["description"] = [*lines, challenge_facts(split["challenge"])]
-    kept = [note for note in metadata.get("notes", []) if not note.startswith(COMPARISON_PREFIX)]
-    metadata["notes"] = comparison_notes(metadata["metrics"]) + kept
+    generated = (COMPARISON_PREFIX, FIRST_WRITTEN_PREFIX)
+    kept = [note for note in metadata.get("notes", []) if not note.startswith(generated)]
+    metadata["notes"] = comparison_notes(metadata["metrics"]) + first_written + kept
     metadata_path.write_text(json.dumps(metadata, indent=2, ensure_ascii=False), encoding="utf-8")
     (model_dir / "README.md").write_text(render_model_card(metadata), encoding="utf-8")
     return metadata
@@ -218,9 +264,16 @@ def publish_card(model_dir: Path) -> None:
         shutil.copyfile(model_dir / "README.md", PACKAGE_ROOT / "docs" / "model-card.md")
 
 
-def ship(model_dir: Path, output: Path, split: dict[str, list[dict]], taxonomy: Taxonomy, base_model: str) -> dict:
+def ship(
+    model_dir: Path,
+    output: Path,
+    split: dict[str, list[dict]],
+    taxonomy: Taxonomy,
+    base_model: str,
+    adjudications: list[Adjudication] | None = None,
+) -> dict:
     """Describe the model against the TF-IDF baseline, then copy it to `output`."""
-    metadata = describe(model_dir, split, taxonomy, base_model)
+    metadata = describe(model_dir, split, taxonomy, base_model, adjudications)
     if output.exists():
         shutil.rmtree(output)
     shutil.copytree(model_dir, output)
@@ -309,8 +362,9 @@ def main(argv: list[str] | None = None) -> int:
     split = {name: [r for r in rows if r["split"] == name] for name in ("train", "dev", "test")}
     if (args.corpus_dir / "challenge.jsonl").is_file():
         split["challenge"] = load_corpus(args.corpus_dir / "challenge.jsonl")
+    adjudications, _ = read_adjudication(args.corpus_dir / ADJUDICATION_FILE, taxonomy)
     if args.refresh_card:
-        describe(args.output, split, taxonomy, None)
+        describe(args.output, split, taxonomy, None, adjudications)
         publish_card(args.output)
         print(f"rewrote the card of {args.output}", file=sys.stderr)
         return 0
@@ -354,7 +408,7 @@ def main(argv: list[str] | None = None) -> int:
         teachers = [finetuned, *extra_teachers(split, taxonomy, base, work, seeds, options)]
         finetuned = distil_stage(split, taxonomy, teachers, work, distil_params, facts)
         base_model = "fine-tuned teacher distilled by build_default (see Distillation)"
-    metadata = ship(finetuned, args.output, split, taxonomy, base_model)
+    metadata = ship(finetuned, args.output, split, taxonomy, base_model, adjudications)
     for name in ("dev", "test"):
         model, base = metadata["metrics"][name], metadata["metrics"]["baseline_tfidf"][name]
         print(f"{name}: macro-F1 {model['macro_f1']:.4f} (TF-IDF baseline {base['macro_f1']:.4f})", file=sys.stderr)

