@@ -215,13 +215,19 @@ def distil_data(
     unlabelled: Sequence[str],
     unlabelled_soft: np.ndarray,
     params: DistilParams,
-    synthetic: tuple[Sequence[str], np.ndarray] = ((), np.zeros((0, 0), dtype=np.float32)),
+    spliced: tuple[Sequence[str], np.ndarray] | None = None,
+    dropped: tuple[Sequence[str], np.ndarray] | None = None,
 ) -> DistilData:
-    """Train rows (gold/soft mix), unlabelled rows (soft, repeated) and synthetic rows (soft), in that order."""
+    """Train rows (gold/soft mix), unlabelled rows (soft, repeated), then spliced and shortened posts (soft)."""
     mixed = params.gold_weight * train_gold + (1.0 - params.gold_weight) * train_soft
-    texts = list(train_texts) + list(unlabelled) * params.unlabelled_copies + list(synthetic[0])
-    parts = [mixed, *([unlabelled_soft] * params.unlabelled_copies)] + ([synthetic[1]] if len(synthetic[0]) else [])
-    return DistilData(texts, np.concatenate(parts).astype(np.float32), len(train_texts), len(unlabelled))
+    synthetic = [group for group in (spliced, dropped) if group is not None and len(group[0])]
+    texts = list(train_texts) + list(unlabelled) * params.unlabelled_copies
+    texts += [text for group in synthetic for text in group[0]]
+    parts = [mixed, *([unlabelled_soft] * params.unlabelled_copies), *(group[1] for group in synthetic)]
+    return DistilData(
+        texts, np.concatenate(parts).astype(np.float32), len(train_texts), len(unlabelled),
+        spliced_rows=len(spliced[0]) if spliced else 0, dropped_rows=len(dropped[0]) if dropped else 0,
+    )  # fmt: skip
 
 
 def _optimizer(model: Any, params: DistilParams, total_steps: int) -> tuple[Any, Any]:
@@ -380,10 +386,12 @@ def distil(
     params: DistilParams,
     extra_metadata: dict[str, Any] | None = None,
     extra_teachers: Sequence[Path] = (),
+    student_init: Path | None = None,
 ) -> dict[str, Any]:
     """Build the student, distil it, calibrate on dev and write the model directory; returns its metadata.
 
-    The student starts from `teacher_dir`; `extra_teachers` (same tokenizer, other seeds) join its vote."""
+    The student starts from `student_init` (default: `teacher_dir`), pruned; `extra_teachers` (same tokenizer)
+    join the teacher's vote."""
     from transformers import AutoTokenizer
 
     from pantau.classifier.baseline import train_baseline
@@ -404,12 +412,12 @@ def distil(
     probs = teacher_targets([teacher_dir, *extra_teachers], baseline, texts, params.bert_weight)
     teacher_f1 = teacher_report(probs, gold, labels, exclusive_label)
     print(f"ensemble teacher macro-F1: {teacher_f1}", file=sys.stderr)
-    synthetic = (texts["spliced"] + texts["dropped"], np.concatenate([probs["spliced"], probs["dropped"]]))
-    data = distil_data(texts["train"], gold["train"], probs["train"], texts["unlabelled"], probs["unlabelled"], params,
-                       synthetic)  # fmt: skip
-    data.spliced_rows, data.dropped_rows = len(texts["spliced"]), len(texts["dropped"])
+    data = distil_data(
+        texts["train"], gold["train"], probs["train"], texts["unlabelled"], probs["unlabelled"], params,
+        spliced=(texts["spliced"], probs["spliced"]), dropped=(texts["dropped"], probs["dropped"]),
+    )  # fmt: skip
     tokenizer = AutoTokenizer.from_pretrained(str(teacher_dir))
-    model = student_from(teacher_dir, params)
+    model = student_from(student_init or teacher_dir, params)
     fit = fit_student(model, tokenizer, data, (texts["dev"], gold["dev"]), labels, exclusive_label, params)
     teacher_meta = json.loads((teacher_dir / "pantau.json").read_text(encoding="utf-8"))
     seeds = [_seed_of(directory) for directory in [teacher_dir, *extra_teachers]]

@@ -83,6 +83,20 @@ def test_train_targets_mix_gold_and_teacher_and_unlabelled_are_teacher_only() ->
     assert (data.train_rows, data.unlabelled_rows) == (1, 1)
 
 
+def test_spliced_and_shortened_posts_follow_with_teacher_targets_only() -> None:
+    gold = np.array([[1.0, 0.0]], dtype=np.float32)
+    soft = np.array([[0.6, 0.2]], dtype=np.float32)
+    params = DistilParams(gold_weight=0.5, unlabelled_copies=1)
+    spliced = (["s1"], np.array([[0.1, 0.7]], dtype=np.float32))
+    dropped = (["d1", "d2"], np.array([[0.9, 0.0], [0.4, 0.4]], dtype=np.float32))
+    data = distil_data(["a"], gold, soft, ["u"], np.array([[0.3, 0.9]], dtype=np.float32), params, spliced, dropped)
+    assert data.texts == ["a", "u", "s1", "d1", "d2"]
+    assert np.allclose(data.targets[2:], [[0.1, 0.7], [0.9, 0.0], [0.4, 0.4]])
+    assert (data.spliced_rows, data.dropped_rows) == (1, 2)
+    empty = distil_data(["a"], gold, soft, [], np.zeros((0, 2), dtype=np.float32), params, ([], np.zeros((0, 2))))
+    assert empty.texts == ["a"] and empty.spliced_rows == 0
+
+
 def test_spliced_posts_join_the_start_of_one_train_post_to_the_end_of_another() -> None:
     train = ["otp gak masuk dari pagi", "klaim jht belum cair juga", "server down lagi min", "cs gak bales dm"]
     posts = spliced_posts(train, 20, seed=3)
