@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from pantau.classifier.adjudication import Adjudication, read_adjudication
-from pantau.classifier.corpus import ADJUDICATION_FILE, DEFAULT_CORPUS_DIR, load_corpus
+from pantau.classifier.corpus import ADJUDICATION_FILE, CHALLENGE_ADJUDICATION_FILE, DEFAULT_CORPUS_DIR, load_corpus
 from pantau.classifier.distil import DistilParams
 from pantau.classifier.model_card import HELD_OUT
 from pantau.classifier.pretrain import PretrainParams, pretrain_mlm
@@ -362,7 +362,11 @@ def main(argv: list[str] | None = None) -> int:
     split = {name: [r for r in rows if r["split"] == name] for name in ("train", "dev", "test")}
     if (args.corpus_dir / "challenge.jsonl").is_file():
         split["challenge"] = load_corpus(args.corpus_dir / "challenge.jsonl")
-    adjudications, _ = read_adjudication(args.corpus_dir / ADJUDICATION_FILE, taxonomy)
+    adjudications = [
+        record
+        for name in (ADJUDICATION_FILE, CHALLENGE_ADJUDICATION_FILE)
+        for record in read_adjudication(args.corpus_dir / name, taxonomy)[0]
+    ]
     if args.refresh_card:
         describe(args.output, split, taxonomy, None, adjudications)
         publish_card(args.output)

@@ -26,6 +26,7 @@ SPLITS = ("train", "dev", "test")
 CHALLENGE_SPLIT = "challenge"
 SPLIT_BOUNDS = (0.8, 0.9)
 ADJUDICATION_FILE = "adjudication.jsonl"
+CHALLENGE_ADJUDICATION_FILE = f"{CHALLENGE_SPLIT}/adjudication.jsonl"
 DEFAULT_CORPUS_DIR = Path(__file__).resolve().parent.parent / "data" / "corpus"
 
 
@@ -179,6 +180,8 @@ def build_challenge(corpus_dir: Path, taxonomy: Taxonomy, corpus_rows: Sequence[
     """Posts of challenge/*.tsv that equal or nearly equal (char 5-gram Jaccard >= 0.8) no corpus post."""
     read = read_written((corpus_dir / "challenge").glob("*.tsv"), taxonomy, source=CHALLENGE_SPLIT)
     rows, notes = deduplicate(read.rows)
+    records, adjudication_problems = read_adjudication(corpus_dir / CHALLENGE_ADJUDICATION_FILE, taxonomy)
+    notes += adjudication_problems + apply_adjudication(rows, records)
     if not rows:
         return Challenge([], read.problems + notes, 0, [])
     texts = [row.text for row in rows]
@@ -242,6 +245,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         challenge = build_challenge(args.corpus_dir, taxonomy, rows)
         write_corpus(challenge.rows, args.corpus_dir / "challenge.jsonl")
         stats += "\n" + challenge_stats_markdown(challenge, taxonomy)
+        records, _ = read_adjudication(args.corpus_dir / CHALLENGE_ADJUDICATION_FILE, taxonomy)
+        if records:
+            title = "Second annotation and adjudication of the challenge set"
+            stats += "\n" + adjudication_stats_markdown(
+                records, challenge.rows, taxonomy, "challenge/adjudication.jsonl", title
+            )
         print(f"wrote {len(challenge.rows)} rows to {args.corpus_dir / 'challenge.jsonl'}", file=sys.stderr)
     (args.corpus_dir / "STATS.md").write_text(stats, encoding="utf-8")
     print(stats)

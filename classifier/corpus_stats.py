@@ -151,21 +151,27 @@ def challenge_stats_markdown(challenge: Challenge, taxonomy: Taxonomy) -> str:
     return "\n".join(out).rstrip() + "\n"
 
 
-def adjudication_stats_markdown(records: Sequence[Adjudication], rows: Sequence[CorpusRow], taxonomy: Taxonomy) -> str:
+def adjudication_stats_markdown(
+    records: Sequence[Adjudication],
+    rows: Sequence[CorpusRow],
+    taxonomy: Taxonomy,
+    source: str = "adjudication.jsonl",
+    title: str = "Second annotation and adjudication",
+) -> str:
     """STATS.md section: how often two blind annotators agreed, per label, and what adjudication changed."""
     stats = agreement(records, taxonomy.labels)
     split_of = {normalise_for_matching(row.text): row.split for row in rows}
-    splits = Counter(split_of.get(record.key, "not in corpus") for record in records)
+    splits = Counter(split_of.get(record.key, "not found") for record in records)
     out = [
-        "# Second annotation and adjudication",
+        f"# {title}",
         "",
-        f"`adjudication.jsonl`: {stats['posts']} posts ({', '.join(f'{n} {s}' for s, n in sorted(splits.items()))}) "
+        f"`{source}`: {stats['posts']} posts ({', '.join(f'{n} {s}' for s, n in sorted(splits.items()))}) "
         "labelled a second time by annotators who saw only the guide and the text, never the first labels or a "
         f"model. The two label sets were identical for {stats['same_label_set']:.1%} of posts (same primary "
         f"label: {stats['same_primary']:.1%}); the other {stats['adjudicated']} were decided by a third annotator "
         "who saw the guide, the text and both label sets in random order, unnamed. "
-        f"Adjudication changed the first annotation of {stats['changed_from_first']} post(s); the corpus uses the "
-        "decided labels.",
+        f"Adjudication changed the first annotation of {stats['changed_from_first']} post(s); the built files use "
+        "the decided labels.",
         "",
     ]
     out += _table(

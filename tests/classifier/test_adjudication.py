@@ -95,3 +95,29 @@ def test_stats_report_the_agreement(corpus_dir: Path) -> None:
     assert "identical for 50.0% of posts" in stats
     assert "Adjudication changed the first annotation of 1 post(s)" in stats
     assert "| login | 0.500 |" in stats
+
+
+def test_the_challenge_set_takes_its_own_adjudication(corpus_dir: Path) -> None:
+    challenge = corpus_dir / "challenge"
+    challenge.mkdir()
+    (challenge / "x-replies.tsv").write_text(
+        "payment\tpln\ttoken listrik kepotong dua kali\nnone\tkai\tkereta pagi ini tepat waktu, mantap\n",
+        encoding="utf-8",
+    )
+    records = [
+        _record("token listrik kepotong dua kali", ["payment"], ["payment", "login"], ["payment"]),
+        _record("kereta pagi ini tepat waktu, mantap", ["none"], ["login"], ["login"]),
+    ]
+    (challenge / "adjudication.jsonl").write_text("".join(json.dumps(r) + "\n" for r in records), encoding="utf-8")
+    args = ["build", "--corpus-dir", str(corpus_dir), "--labels", "login,payment,none", "--exclusive-label", "none"]
+    assert main(args) == 0
+    held = [json.loads(line) for line in (corpus_dir / "challenge.jsonl").read_text(encoding="utf-8").splitlines()]
+    assert {row["text"]: row["labels"] for row in held} == {
+        "token listrik kepotong dua kali": ["payment"],
+        "kereta pagi ini tepat waktu, mantap": ["login"],
+    }
+    stats = (corpus_dir / "STATS.md").read_text(encoding="utf-8")
+    assert "# Second annotation and adjudication of the challenge set" in stats
+    assert "`challenge/adjudication.jsonl`: 2 posts (2 challenge)" in stats
+    corpus = [json.loads(line) for line in (corpus_dir / "corpus.jsonl").read_text(encoding="utf-8").splitlines()]
+    assert "kereta pagi ini tepat waktu, mantap" not in {row["text"] for row in corpus}
