@@ -73,3 +73,10 @@ class Verdict:
     confidence: float = 0.9
     needs_review: bool = False
     scores: dict[str, float] = field(default_factory=dict)
+
+
+def write_written_sources(corpus_dir: Path, lines: list[str]) -> None:
+    """A corpus folder's written/a-01.tsv with `labels<TAB>service<TAB>text` lines."""
+    written = corpus_dir / "written"
+    written.mkdir(parents=True, exist_ok=True)
+    (written / "a-01.tsv").write_text("\n".join(lines) + "\n", encoding="utf-8")

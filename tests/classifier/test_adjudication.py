@@ -10,6 +10,7 @@ import pytest
 from pantau.classifier.adjudication import agreement, as_first_written, read_adjudication
 from pantau.classifier.corpus import build, main
 from pantau.classifier.taxonomy import Taxonomy
+from support import write_written_sources
 
 TAXONOMY = Taxonomy(["login", "payment", "none"], "none")
 
@@ -27,15 +28,13 @@ def _record(text: str, first: list[str], second: list[str], final: list[str] | N
 
 @pytest.fixture
 def corpus_dir(tmp_path: Path) -> Path:
-    written = tmp_path / "written"
-    written.mkdir()
     lines = [
         "login\tjmo\tOTP gak masuk udah sejam",
         "payment\tpln\tbayar token gagal, saldo kepotong",
         "none\tjmo\tcara daftar JMO gimana ya?",
     ]
     lines += [f"payment\tsvc{i}\tkeluhan pembayaran berbeda nomor {i * 7919} soal {i}" for i in range(30)]
-    (written / "a-01.tsv").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    write_written_sources(tmp_path, lines)
     records = [
         _record("OTP gak masuk udah sejam", ["login"], ["login"]),
         _record("bayar token gagal, saldo kepotong", ["payment"], ["payment", "login"], ["payment", "login"]),

